@@ -1,0 +1,1 @@
+"""Shipped settings (TOML files); installed as the package data of tracer.config."""

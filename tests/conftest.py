@@ -1,0 +1,130 @@
+"""Shared fixtures: a temporary workspace driven through the real CLI, and small,
+clearly synthetic input files (SSNs starting with 9, 555-01xx phones)."""
+
+from __future__ import annotations
+
+import csv
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from tracer.cli import cli as tracer_cli
+
+
+@dataclass
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+    @property
+    def output(self) -> str:
+        return self.stdout + self.stderr
+
+
+class Workspace:
+    """A temporary workspace and a way to run `tracer` commands against it."""
+
+    def __init__(self, root: Path, monkeypatch):
+        self.root = root
+        self.db = root / "tracer.db"
+        self.runner = CliRunner()
+        self.runs: list[Run] = []
+        monkeypatch.delenv("TRACER_USER", raising=False)
+        monkeypatch.delenv("TRACER_DB", raising=False)
+
+    def __call__(self, *args: str, env: dict | None = None) -> Run:
+        result = self.runner.invoke(tracer_cli, ["--db", str(self.db), *map(str, args)],
+                                    env=env, catch_exceptions=False)
+        run = Run(result.exit_code, result.stdout, result.stderr)
+        self.runs.append(run)
+        return run
+
+    def sql(self, query: str, params=()) -> list[tuple]:
+        conn = sqlite3.connect(self.db)
+        try:
+            return conn.execute(query, params).fetchall()
+        finally:
+            conn.close()
+
+    def write_csv(self, name: str, rows: list[dict], columns: list[str] | None = None) -> Path:
+        path = self.root / name
+        columns = columns or list(rows[0])
+        with path.open("w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, columns, extrasaction="ignore")
+            writer.writeheader()
+            for row in rows:
+                writer.writerow(row)
+        return path
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch) -> Workspace:
+    workspace = Workspace(tmp_path, monkeypatch)
+    assert workspace("init").exit_code == 0
+    assert workspace("users", "add", "alice", "--role", "collector").exit_code == 0
+    assert workspace("users", "add", "sam", "--role", "supervisor").exit_code == 0
+    assert workspace("users", "add", "carol", "--role", "compliance").exit_code == 0
+    return workspace
+
+
+ACCOUNTS = [
+    # The debtor who moved: the creditor has the old Springfield address.
+    dict(account_id="ACC-1", first_name="William", middle_name="J", last_name="Okafor",
+         dob="1961-03-05", ssn="912-34-5678", street="12 Oak Street", city="Springfield",
+         state="IL", zip="62704", phone="(217) 555-0101", email="w.okafor@example.com",
+         balance="1520.00", status="open", flags="", assigned_to="alice",
+         debt_origin="consumer_credit", last_activity="2024-06-01"),
+    dict(account_id="ACC-2", first_name="Dana", last_name="Pruitt", dob="04/17/1975",
+         ssn="923-45-6789", street="400 Lake Shore Dr", unit="Apt 9", city="Chicago",
+         state="IL", zip="60611", phone="312.555.0102", status="open",
+         flags="bankruptcy", debt_origin="consumer_credit"),
+    dict(account_id="ACC-3", first_name="Luis", last_name="Ferreira", dob="19800229",
+         ssn="934-56-7890", street="9 Elm St", city="Peoria", state="IL", zip="61602",
+         status="open", debt_origin="involuntary"),
+]
+ACCOUNT_COLUMNS = ["account_id", "first_name", "middle_name", "last_name", "suffix", "dob",
+                   "ssn", "street", "unit", "city", "state", "zip", "phone", "email",
+                   "employer", "balance", "status", "flags", "assigned_to", "debt_origin",
+                   "last_activity"]
+
+RECORDS = [
+    # Two sources see William Okafor at a new address in Peoria, recently.
+    dict(record_id="CA-1", full_name="OKAFOR, WILLIAM J", dob="1961", street="77 Pine Ave",
+         unit="Apt 2", city="Peoria", state="IL", zip="61602", first_seen="2025-02-01",
+         last_seen="2026-09-30", event="property_owner"),
+    dict(record_id="UT-1", first_name="Bill", last_name="Okafor", dob="03/05/1961",
+         ssn_last4="5678", street="77 Pine Avenue Apt 2", city="Peoria", state="IL",
+         zip="61602", phone="(309) 555-0144", phone_type="mobile",
+         first_seen="2025-01-15", last_seen="2026-10-20", event="utility_connect"),
+    # His old address, last seen before he moved.
+    dict(record_id="UT-2", first_name="William", last_name="Okafor", dob="1961-03-05",
+         ssn_last4="5678", street="12 Oak St", city="Springfield", state="IL", zip="62704",
+         phone="217-555-0101", first_seen="2015-05-01", last_seen="2024-12-31"),
+    # A different William Okafor: same name, other DOB and SSN.
+    dict(record_id="UT-3", first_name="William", last_name="Okafor", dob="1990-08-08",
+         ssn_last4="1111", street="5 Birch Rd", city="Rockford", state="IL", zip="61101",
+         phone="(815) 555-0177", first_seen="2023-01-01", last_seen="2026-11-01"),
+    # A new occupant of the old address after he left.
+    dict(record_id="UT-4", first_name="Maria", last_name="Santos", dob="1988-01-12",
+         street="12 Oak St", city="Springfield", state="IL", zip="62704",
+         first_seen="2025-03-01", last_seen="2026-10-01"),
+]
+RECORD_COLUMNS = ["record_id", "first_name", "middle_name", "last_name", "suffix",
+                  "full_name", "dob", "ssn_last4", "street", "unit", "city", "state", "zip",
+                  "phone", "phone_type", "email", "employer", "first_seen", "last_seen",
+                  "event", "event_date"]
+
+
+@pytest.fixture
+def loaded(ws) -> Workspace:
+    """A workspace with the small portfolio and record file imported."""
+    accounts = ws.write_csv("portfolio.csv", ACCOUNTS, ACCOUNT_COLUMNS)
+    records = ws.write_csv("extract.csv", RECORDS, RECORD_COLUMNS)
+    assert ws("accounts", "import", accounts, "--user", "alice").exit_code == 0
+    assert ws("records", "import", records, "--source", "county_records",
+              "--user", "alice").exit_code == 0
+    return ws

@@ -1,0 +1,35 @@
+"""`tracer export contacts`: FORMATS.md section 3."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..consent.users import require_user
+from ..export import export_contacts
+from ._common import console, user_option, with_workspace
+
+
+@click.group("export")
+def export_group() -> None:
+    """Write trace results out of the workspace."""
+
+
+@export_group.command("contacts")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV file to write (FORMATS.md section 3).")
+@click.option("--account", "account_id", metavar="ID", help="Only this account.")
+@click.option("--batch", "batch_id", metavar="BATCH_ID", help="Only lookups of this batch.")
+@user_option
+@with_workspace
+def export_contacts_cmd(ws, out: Path, account_id, batch_id, user_id) -> None:
+    """Ranked contact points from each account's latest completed lookup."""
+    require_user(ws, user_id)
+    rows, accounts = export_contacts(ws, out, account_id=account_id, batch_id=batch_id,
+                                     actor=user_id)
+    console.print(f"wrote {rows} contact points for {accounts} accounts to {out}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(export_group)

@@ -1,0 +1,85 @@
+"""`tracer accounts import` and `tracer records import`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ..consent.users import require_user
+from ..csvio import parse_maps
+from ..imports import import_accounts, import_records
+from ._common import console, err_console, user_option, with_workspace
+
+map_option = click.option(
+    "--map", "maps", multiple=True, metavar="THEIRS=OURS",
+    help="Map a column of the file to a tracer column (repeatable), e.g. --map 'Acct No=account_id'.")
+
+
+def _report(result, as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(result.to_dict()))
+        return
+    console.print(f"imported {result.imported}, updated {result.updated}, "
+                  f"unchanged {result.unchanged}, rejected {result.rejected}")
+    if result.rejects_path:
+        console.print(f"rejected rows and reasons: {result.rejects_path}")
+
+
+def _progress(path: Path):
+    progress = Progress(TextColumn("importing {task.description}"), BarColumn(),
+                        TextColumn("{task.completed:,} rows"), TimeElapsedColumn(),
+                        console=err_console, transient=True,
+                        disable=not err_console.is_terminal)
+    return progress
+
+
+@click.group("accounts")
+def accounts_group() -> None:
+    """The portfolio: accounts to trace (FORMATS.md section 1)."""
+
+
+@accounts_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@map_option
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
+@with_workspace
+def accounts_import(ws, file: Path, maps, user_id, as_json) -> None:
+    """Import or update accounts from FILE.csv; bad rows go to FILE.rejects.csv."""
+    require_user(ws, user_id)
+    with _progress(file) as progress:
+        task = progress.add_task(file.name, total=None)
+        result = import_accounts(ws, file, column_map=parse_maps(maps), actor=user_id,
+                                 progress=lambda n: progress.advance(task, n))
+    _report(result, as_json)
+
+
+@click.group("records")
+def records_group() -> None:
+    """Record extracts: public-record files and vendor returns (FORMATS.md section 2)."""
+
+
+@records_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--source", required=True, metavar="NAME",
+              help="Name of the source the file came from (kept on every record).")
+@map_option
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
+@with_workspace
+def records_import(ws, file: Path, source: str, maps, user_id, as_json) -> None:
+    """Import records from FILE.csv; re-importing the same rows adds nothing."""
+    require_user(ws, user_id)
+    with _progress(file) as progress:
+        task = progress.add_task(file.name, total=None)
+        result = import_records(ws, file, source=source, column_map=parse_maps(maps),
+                                actor=user_id, progress=lambda n: progress.advance(task, n))
+    _report(result, as_json)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(accounts_group)
+    cli.add_command(records_group)

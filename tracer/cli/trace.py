@@ -1,0 +1,98 @@
+"""`tracer trace`: one lookup, gate first."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import date
+
+import click
+
+from ..errors import InputError
+from ..lookup import LookupResult, Tracer
+from ..matching.normalize import parse_date
+from ._common import console, user_option, with_workspace
+
+EXIT_DENIED = 3
+
+
+def parse_as_of(value: str | None) -> date | None:
+    if not value:
+        return None
+    parsed = parse_date(value)
+    if parsed.value is None:
+        raise InputError(f"--as-of needs a full date such as 2026-01-31, got {value!r}")
+    return parsed.value
+
+
+def render(result: LookupResult) -> None:
+    d = result.decision
+    console.print(f"Lookup [bold]{result.lookup_id}[/bold]  account {result.account_id}  "
+                  f"as of {result.as_of}  decision [bold]{d.outcome}[/bold] "
+                  f"(policy {d.policy_version})")
+    if not d.allowed:
+        for reason in d.reasons:
+            cites = f" [{'; '.join(reason.citations)}]" if reason.citations else ""
+            console.print(f"  DENIED: {reason.text}{cites}")
+        return
+    if d.flags:
+        console.print(f"  flags for review: {', '.join(d.flags)}")
+    for s in result.sources:
+        status = f"error: {s.error}" if s.error else f"{s.count} records"
+        console.print(f"  source {s.source}: {status} ({s.elapsed_ms:.0f} ms; "
+                      f"fields sent: {', '.join(s.fields) or 'none'})")
+    if result.withheld:
+        console.print("  [bold]contacts withheld[/bold] and account flagged for review: "
+                      + "; ".join(result.withheld))
+        return
+    if result.note:
+        console.print(f"  {result.note}")
+    if not result.contacts:
+        return
+    for kind in ("address", "phone", "email"):
+        rows = [c for c in result.contacts if c.kind == kind]
+        if not rows:
+            continue
+        console.print(f"[bold]{kind}[/bold]")
+        for c in rows:
+            seen = f"{c.first_seen or '?'} to {c.last_seen or '?'}"
+            console.print(f"  {c.rank:>2}  {c.value}  [bold]{c.confidence:.2f}[/bold] "
+                          f"(identity {c.identity_confidence:.2f}, seen {seen})")
+            console.print(f"      [dim]{c.explanation}[/dim]")
+
+
+@click.command("trace")
+@click.argument("account_id")
+@click.option("--purpose", required=True, metavar="CODE",
+              help="Permissible-purpose code from config/purposes.toml, e.g. collect-debt.")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why this account, now: a real justification, recorded in the audit.")
+@user_option
+@click.option("--as-of", "as_of", metavar="DATE",
+              help="Judge recency as of this date (default today), to reproduce research.")
+@click.option("--judgment-ref", metavar="REF", help="Court judgment reference "
+              "(required by enforce-judgment).")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@with_workspace
+def trace_cmd(ws, account_id, purpose, reason, user_id, as_of, judgment_ref, as_json) -> None:
+    """Trace ACCOUNT_ID: the gate decides and logs why, then sources are asked and
+    contact points ranked.  Exit 0 on a completed lookup (even with no result),
+    3 on a denial, 2 on bad usage."""
+    if not user_id:
+        raise InputError("say who you are: --user ID or the TRACER_USER environment variable")
+    tracer = Tracer(ws)
+    try:
+        result = tracer.trace(account_id, user_id=user_id, purpose=purpose, reason=reason,
+                              as_of=parse_as_of(as_of), judgment_ref=judgment_ref)
+    finally:
+        tracer.close()
+    if as_json:
+        click.echo(json.dumps(result.to_dict(), indent=2))
+    else:
+        render(result)
+    if result.denied:
+        sys.exit(EXIT_DENIED)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(trace_cmd)

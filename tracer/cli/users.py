@@ -1,0 +1,47 @@
+"""`tracer users`: who may do what."""
+
+from __future__ import annotations
+
+import json
+
+import click
+from rich.table import Table
+
+from ..consent.users import ROLES, add_user, list_users
+from ._common import console, user_option, with_workspace
+
+
+@click.group("users")
+def users_group() -> None:
+    """Add and list users and their roles."""
+
+
+@users_group.command("add")
+@click.argument("new_id", metavar="ID")
+@click.option("--role", type=click.Choice(ROLES), required=True,
+              help="collector and supervisor trace; compliance reviews; data manages sources.")
+@user_option
+@with_workspace
+def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
+    """Add user ID with a role (or change an existing user's role)."""
+    created = add_user(ws, new_id, role, actor=user_id)
+    console.print(f"{'Added' if created else 'Updated'} user {new_id} ({role}).")
+
+
+@users_group.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_workspace
+def users_list(ws, as_json: bool) -> None:
+    """List users, their roles and whether they are active."""
+    rows = list_users(ws)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("id", "role", "active", "created")
+    for r in rows:
+        table.add_row(r["id"], r["role"], "yes" if r["active"] else "no", r["created_at"][:19])
+    console.print(table)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(users_group)

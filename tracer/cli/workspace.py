@@ -1,0 +1,30 @@
+"""`tracer init`: create or migrate the workspace."""
+
+from __future__ import annotations
+
+import click
+
+from ..consent.audit import AuditTrail
+from ..workspace import SCHEMA_VERSION, init_workspace
+from ._common import console
+
+
+@click.command("init")
+@click.pass_context
+def init_cmd(ctx: click.Context) -> None:
+    """Create the workspace (SQLite file, WAL mode, schema, secret key), or migrate it."""
+    ws, created = init_workspace(ctx.find_root().obj.get("db"))
+    try:
+        if created:
+            AuditTrail(ws).append("workspace_initialized", {"schema_version": SCHEMA_VERSION},
+                                  actor=None)
+            console.print(f"Created workspace {ws.path} (schema {SCHEMA_VERSION}); "
+                          f"its secret is in {ws.path.name}.key - keep it with the database.")
+        else:
+            console.print(f"Workspace {ws.path} is at schema {ws.schema_version()}.")
+    finally:
+        ws.close()
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(init_cmd)

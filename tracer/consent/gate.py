@@ -1,0 +1,126 @@
+"""The consent and permissible-purpose gate.
+
+``decide`` is pure: rules in, :class:`~tracer.models.Decision` out.  ``Gate.open_lookup``
+records the request and the decision in the audit trail and commits them, and only
+then hands back a decision that a lookup may act on: no source is called before the
+decision is durable (invariant 1).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Any, Sequence
+
+from ..models import Decision, Reason
+from .audit import AuditTrail, now_iso
+from .policy import (REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan,
+                     load_policy)
+from .purposes import PurposeCatalog, load_catalog
+
+
+def decide(ctx: LookupContext, policy: Policy) -> Decision:
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings.extend(rule(ctx, policy))
+    denies = [f for f in findings if f.effect == "deny"]
+    allows = {f.reason.code for f in findings if f.effect == "allow"}
+    plan: dict[str, tuple[str, ...]] = {}
+    if not denies and ctx.purpose is not None:
+        plan, source_findings = field_plan(ctx.purpose, ctx.sources)
+        findings.extend(source_findings)
+        if not plan:
+            denies.append(Finding("deny", Reason(
+                "no_permitted_source", f"no enabled source is permitted for {ctx.purpose.code}")))
+    missing = [code for code in REQUIRED_ALLOWS if code not in allows]
+    if not denies and missing:  # deny by default: nothing positively allowed this lookup
+        denies.append(Finding("deny", Reason(
+            "default_deny", f"no rule allowed this lookup (missing: {', '.join(missing)})")))
+    flags = tuple(sorted({f.flag for f in findings if f.flag}))
+    if denies:
+        return Decision("deny", tuple(f.reason for f in denies), policy.version, flags=flags)
+    restricted = any(f.effect == "restrict" for f in findings)
+    purpose = ctx.purpose
+    kinds = purpose.contact_kinds
+    return Decision(
+        "restrict" if restricted or flags else "allow",
+        tuple(f.reason for f in findings if f.effect != "deny"),
+        policy.version,
+        allowed_sources=tuple(sorted(plan)),
+        allowed_kinds=tuple(kinds),
+        flags=flags,
+        source_fields=plan,
+        relatives=purpose.relatives,
+    )
+
+
+@dataclass
+class LookupRequest:
+    account_id: str
+    user_id: str | None
+    purpose: str
+    reason: str
+    as_of: str
+    judgment_ref: str | None = None
+    batch_id: str | None = None
+
+
+class Gate:
+    """Decides and durably records why each lookup was made."""
+
+    def __init__(self, workspace, *, policy: Policy | None = None,
+                 catalog: PurposeCatalog | None = None):
+        self.ws = workspace
+        self.policy = policy or load_policy()
+        self.catalog = catalog or load_catalog()
+        self.audit = AuditTrail(workspace)
+
+    def _context(self, req: LookupRequest, sources: Sequence[Any]) -> LookupContext:
+        conn = self.ws.conn
+        user = None
+        if req.user_id:
+            row = conn.execute("SELECT id, role, active FROM users WHERE id = ?",
+                               (req.user_id,)).fetchone()
+            user = {"id": row[0], "role": row[1], "active": row[2]} if row else None
+        cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (req.account_id,))
+        row = cur.fetchone()
+        account = dict(zip([c[0] for c in cur.description], row)) if row else None
+        now = datetime.now(timezone.utc)
+        hour_ago = (now - timedelta(hours=1)).isoformat()
+        window = (now - timedelta(hours=self.policy.repeat_window_hours)).isoformat()
+        per_hour = conn.execute(
+            "SELECT count(*) FROM lookups WHERE user_id = ? AND requested_at >= ? "
+            "AND batch_id IS NULL", (req.user_id, hour_ago)).fetchone()[0]
+        repeats = conn.execute(
+            "SELECT count(*) FROM lookups WHERE account_id = ? AND requested_at >= ? "
+            "AND outcome != 'deny' AND batch_id IS NULL", (req.account_id, window)).fetchone()[0]
+        return LookupContext(
+            user=user, account=account, purpose_code=req.purpose,
+            purpose=self.catalog.get(req.purpose), reason=req.reason,
+            judgment_ref=req.judgment_ref, lookups_last_hour=per_hour,
+            recent_lookups_of_account=repeats, batch=req.batch_id is not None,
+            sources=sources)
+
+    def open_lookup(self, req: LookupRequest, sources: Sequence[Any]) -> tuple[str, Decision]:
+        """Decide, then commit the request and decision (audit + lookups row) in one
+        transaction.  Returns only after the commit."""
+        lookup_id = "L-" + uuid.uuid4().hex[:12]
+        with self.ws.transaction() as conn:
+            ctx = self._context(req, sources)
+            decision = decide(ctx, self.policy)
+            account_known = ctx.account is not None
+            self.audit.append("lookup_requested", {
+                "purpose": req.purpose, "reason": req.reason, "as_of": req.as_of,
+                "judgment_ref": req.judgment_ref, "batch_id": req.batch_id,
+                "account_known": account_known,
+            }, actor=req.user_id, account_id=req.account_id, lookup_id=lookup_id)
+            self.audit.append("decision", decision.to_dict(), actor=req.user_id,
+                              account_id=req.account_id, lookup_id=lookup_id)
+            conn.execute(
+                "INSERT INTO lookups (lookup_id, account_id, user_id, purpose, reason, as_of,"
+                " requested_at, outcome, status, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                (lookup_id, req.account_id, req.user_id or "", req.purpose, req.reason,
+                 req.as_of, now_iso(), decision.outcome,
+                 "decided" if decision.allowed else "denied", req.batch_id))
+        return lookup_id, decision

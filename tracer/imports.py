@@ -1,0 +1,330 @@
+"""Importing a portfolio (FORMATS.md section 1) and record extracts (section 2).
+
+Every bad row goes to ``FILE.rejects.csv`` with its line and reason; every good row is
+kept.  Full SSNs are reduced to last-4 plus an HMAC before anything is stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from .consent.audit import AuditTrail, now_iso
+from .csvio import RejectReport, open_csv
+from .errors import InputError
+from .matching.keys import record_keys
+from .matching.normalize import (normalize_email, normalize_name, normalize_phone,
+                                 normalize_state, normalize_zip, parse_date)
+from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
+
+ACCOUNT_COLUMNS = (
+    "account_id", "first_name", "middle_name", "last_name", "suffix", "dob", "ssn",
+    "street", "unit", "city", "state", "zip", "phone", "email", "employer", "balance",
+    "status", "flags", "assigned_to", "debt_origin", "last_activity",
+)
+CONTACT_COLUMNS = ("street", "unit", "city", "state", "zip", "phone", "email", "employer")
+PHONE_TYPES = ("mobile", "landline", "voip", "unknown")
+_MASKED_SSN = re.compile(r"^[Xx*#]{3}-?[Xx*#]{2}-?(\d{4})$")
+BATCH = 5000
+
+Progress = Callable[[int], None]
+
+
+@dataclass
+class ImportResult:
+    imported: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    rejects_path: Path | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return {"imported": self.imported, "updated": self.updated,
+                "unchanged": self.unchanged, "rejected": self.rejected,
+                "rejects": str(self.rejects_path) if self.rejects_path else None}
+
+
+class RowError(ValueError):
+    """A row-level problem; its message is the reject reason."""
+
+
+def _date(value: str, column: str, *, allow_year: bool = False) -> str | None:
+    if not value:
+        return None
+    parsed = parse_date(value)
+    if parsed.precision is None:
+        raise RowError(f"unparseable date in {column}")
+    if parsed.precision == "day":
+        return parsed.iso
+    if allow_year:
+        return parsed.iso
+    raise RowError(f"incomplete date in {column} (need year, month and day)")
+
+
+def _state_zip(row: dict[str, str]) -> tuple[str | None, str | None]:
+    state = zip5 = None
+    if row.get("state"):
+        state = normalize_state(row["state"])
+        if not state:
+            raise RowError("bad state (not a US state or territory)")
+    if row.get("zip"):
+        zip5 = normalize_zip(row["zip"])
+        if not zip5:
+            raise RowError("bad zip (need 5 digits or ZIP+4)")
+    return state, zip5
+
+
+def _phone(value: str) -> str | None:
+    if not value:
+        return None
+    result = normalize_phone(value)
+    return result.e164 or value  # unparseable phones are kept as given, not lost
+
+
+def _email(value: str) -> str | None:
+    if not value:
+        return None
+    return normalize_email(value).email or value.strip()
+
+
+def _ssn(ws, value: str) -> tuple[str | None, str | None]:
+    if not value:
+        return None, None
+    masked = _MASKED_SSN.match(value.strip())
+    if masked:
+        return masked.group(1), None
+    digits = re.sub(r"[\s-]", "", value)
+    if not re.fullmatch(r"\d{9}", digits):
+        raise RowError("bad ssn (need 9 digits or a masked form like XXX-XX-1234)")
+    return digits[-4:], ws.keyed_hash(digits, "ssn")
+
+
+def clean_account(ws, row: dict[str, str]) -> dict:
+    for required in ("account_id", "first_name", "last_name"):
+        if not row.get(required):
+            raise RowError(f"missing required field {required}")
+    state, zip5 = _state_zip(row)
+    last4, ssn_hash = _ssn(ws, row.get("ssn", ""))
+    flags = [f.strip().lower() for f in re.split(r"[;,|]", row.get("flags", "")) if f.strip()]
+    unknown = [f for f in flags if f not in ACCOUNT_FLAGS]
+    if unknown:
+        raise RowError(f"unknown flag {unknown[0]!r}")
+    status = (row.get("status") or "open").lower()
+    if status not in ACCOUNT_STATUSES:
+        raise RowError(f"unknown status {status!r}")
+    origin = (row.get("debt_origin") or "unknown").lower()
+    if origin not in DEBT_ORIGINS:
+        raise RowError(f"unknown debt_origin {origin!r}")
+    balance = None
+    if row.get("balance"):
+        text = re.sub(r"[$,\s]", "", row["balance"])
+        try:
+            balance = float(text)
+        except ValueError:
+            raise RowError("unparseable balance") from None
+    return {
+        "account_id": row["account_id"],
+        "first_name": row["first_name"], "middle_name": row.get("middle_name") or None,
+        "last_name": row["last_name"], "suffix": row.get("suffix") or None,
+        "dob": _date(row.get("dob", ""), "dob"),
+        "ssn_last4": last4, "ssn_hash": ssn_hash,
+        "street": row.get("street") or None, "unit": row.get("unit") or None,
+        "city": row.get("city") or None, "state": state, "zip": zip5,
+        "phone": _phone(row.get("phone", "")), "email": _email(row.get("email", "")),
+        "employer": row.get("employer") or None, "balance": balance, "status": status,
+        "flags": ";".join(sorted(set(flags))), "assigned_to": row.get("assigned_to") or None,
+        "debt_origin": origin,
+        "last_activity": _date(row.get("last_activity", ""), "last_activity"),
+    }
+
+
+def _row_hash(clean: dict) -> str:
+    return hashlib.sha256(json.dumps(clean, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _check_columns(source, required_any: tuple[tuple[str, ...], ...]) -> None:
+    present = set(source.columns)
+    for options in required_any:
+        if not present.intersection(options):
+            found = ", ".join(c for c in source.columns if c) or "none"
+            raise InputError(
+                f"{source.path}: no {' or '.join(options)} column (found: {found}); "
+                "use --map THEIRS=OURS to name it")
+
+
+def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None = None,
+                    progress: Progress | None = None) -> ImportResult:
+    source = open_csv(path, column_map)
+    _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
+    rejects = RejectReport(source.path, source.columns)
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    now = now_iso()
+    try:
+        with ws.transaction() as conn:
+            for line, row, _raw in source.rows():
+                try:
+                    clean = clean_account(ws, row)
+                    if clean["account_id"] in seen:
+                        raise RowError(f"duplicate account_id (first at line "
+                                       f"{seen[clean['account_id']]})")
+                except RowError as exc:
+                    rejects.add(line, str(exc), row)
+                    continue
+                seen[clean["account_id"]] = line
+                _upsert_account(conn, clean, now, result)
+                if progress:
+                    progress(1)
+            result.rejected = rejects.count
+            AuditTrail(ws).append("accounts_imported", {
+                "file": source.path.name, "file_sha256": _file_sha256(source.path),
+                **{k: v for k, v in result.to_dict().items() if k != "rejects"},
+            }, actor=actor)
+    finally:
+        source.close()
+        rejects.close()
+    result.rejects_path = rejects.path if rejects.count else None
+    return result
+
+
+def _upsert_account(conn, clean: dict, now: str, result: ImportResult) -> None:
+    digest = _row_hash(clean)
+    cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (clean["account_id"],))
+    existing = cur.fetchone()
+    if existing is None:
+        cols = list(clean) + ["row_hash", "imported_at", "updated_at"]
+        conn.execute(f"INSERT INTO accounts ({', '.join(cols)}) VALUES "
+                     f"({', '.join('?' * len(cols))})", [*clean.values(), digest, now, now])
+        result.imported += 1
+        return
+    old = dict(zip([c[0] for c in cur.description], existing))
+    if old["row_hash"] == digest:
+        result.unchanged += 1
+        return
+    if any(old[c] != clean[c] for c in CONTACT_COLUMNS):
+        # Keep what the creditor had before: it is the account's own contact history.
+        conn.execute(
+            "INSERT INTO account_history (account_id, replaced_at, street, unit, city, state,"
+            " zip, phone, email, employer, seen_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+            (old["account_id"], now, *[old[c] for c in CONTACT_COLUMNS], old["updated_at"][:10]))
+    if clean["ssn_hash"] is None and old["ssn_hash"] and clean["ssn_last4"] == old["ssn_last4"]:
+        clean["ssn_hash"] = old["ssn_hash"]  # a masked re-export must not erase the hash
+    sets = ", ".join(f"{c} = ?" for c in clean if c != "account_id")
+    conn.execute(f"UPDATE accounts SET {sets}, row_hash = ?, updated_at = ? WHERE account_id = ?",
+                 [*(v for k, v in clean.items() if k != "account_id"), digest, now,
+                  clean["account_id"]])
+    result.updated += 1
+
+
+# -- records ------------------------------------------------------------------------------
+
+def clean_record(row: dict[str, str]) -> dict:
+    if not row.get("record_id"):
+        raise RowError("missing required field record_id")
+    name = normalize_name(row.get("first_name") or None, row.get("middle_name") or None,
+                          row.get("last_name") or None, row.get("suffix") or None,
+                          row.get("full_name") or None)
+    if not (name.first or name.last):
+        raise RowError("missing name (need first_name/last_name or full_name)")
+    state, zip5 = _state_zip(row)
+    last4 = re.sub(r"\D", "", row.get("ssn_last4", ""))
+    if row.get("ssn_last4") and len(last4) != 4:
+        raise RowError("bad ssn_last4 (need 4 digits)")
+    phone_type = (row.get("phone_type") or "").lower() or None
+    if phone_type and phone_type not in PHONE_TYPES:
+        raise RowError(f"unknown phone_type {phone_type!r}")
+    event = (row.get("event") or "").strip().lower() or None
+    return {
+        "record_id": row["record_id"],
+        "first_name": name.first, "middle_name": name.middle, "last_name": name.last,
+        "suffix": name.suffix, "full_name": row.get("full_name") or None,
+        "dob": _date(row.get("dob", ""), "dob", allow_year=True),
+        "ssn_last4": last4 or None,
+        "street": row.get("street") or None, "unit": row.get("unit") or None,
+        "city": row.get("city") or None, "state": state, "zip": zip5,
+        "phone": _phone(row.get("phone", "")), "phone_type": phone_type,
+        "email": _email(row.get("email", "")), "employer": row.get("employer") or None,
+        "first_seen": _date(row.get("first_seen", ""), "first_seen", allow_year=True),
+        "last_seen": _date(row.get("last_seen", ""), "last_seen", allow_year=True),
+        "event": event, "event_date": _date(row.get("event_date", ""), "event_date",
+                                            allow_year=True),
+    }
+
+
+_SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+
+
+def import_records(ws, path: str | Path, *, source: str, column_map=None,
+                   actor: str | None = None, progress: Progress | None = None) -> ImportResult:
+    if not _SOURCE_NAME.match(source or ""):
+        raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
+    csv_source = open_csv(path, column_map)
+    _check_columns(csv_source, (("record_id",),
+                                ("first_name", "last_name", "full_name", "middle_name")))
+    rejects = RejectReport(csv_source.path, csv_source.columns)
+    result = ImportResult()
+    seen: dict[str, int] = {}
+    now = now_iso()
+    cols = ["source", *RECORD_FIELDS, "raw_hash", "imported_at",
+            "k_last", "k_first", "k_dob_year", "k_phone", "k_email", "k_zip", "k_addr"]
+    sql = (f"INSERT OR IGNORE INTO records ({', '.join(cols)}) "
+           f"VALUES ({', '.join('?' * len(cols))})")
+    pending: list[list] = []
+
+    def flush(conn) -> None:
+        before = conn.total_changes
+        conn.executemany(sql, pending)
+        result.imported += conn.total_changes - before
+        pending.clear()
+
+    try:
+        with ws.transaction() as conn:
+            for line, row, raw in csv_source.rows():
+                try:
+                    clean = clean_record(row)
+                    if clean["record_id"] in seen:
+                        raise RowError(f"duplicate record_id (first at line "
+                                       f"{seen[clean['record_id']]})")
+                except RowError as exc:
+                    rejects.add(line, str(exc), row)
+                    continue
+                seen[clean["record_id"]] = line
+                raw_hash = hashlib.sha256("\x1f".join(raw).encode()).hexdigest()
+                keys = record_keys(clean)
+                pending.append([source, *(clean[f] for f in RECORD_FIELDS), raw_hash, now,
+                                *keys])
+                if len(pending) >= BATCH:
+                    flush(conn)
+                    if progress:
+                        progress(BATCH)
+            if pending:
+                n = len(pending)
+                flush(conn)
+                if progress:
+                    progress(n)
+            result.rejected = rejects.count
+            result.unchanged = len(seen) - result.imported
+            AuditTrail(ws).append("records_imported", {
+                "file": csv_source.path.name, "source": source,
+                "file_sha256": _file_sha256(csv_source.path),
+                "imported": result.imported, "unchanged": result.unchanged,
+                "rejected": result.rejected,
+            }, actor=actor)
+    finally:
+        csv_source.close()
+        rejects.close()
+    result.rejects_path = rejects.path if rejects.count else None
+    return result

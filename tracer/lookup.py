@@ -1,0 +1,283 @@
+"""One lookup: gate → sources → normalize → match & cluster → rank → stored results.
+
+The gate's decision is committed before the first source is called; every source query,
+result and error is audited; one failing or hanging source never sinks the others.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from .consent.audit import AuditTrail, canonical_json, now_iso
+from .consent.gate import Gate, LookupRequest
+from .matching.features import Features, features_of
+from .matching.identities import identify
+from .matching.model import MatchModel
+from .matching.ranking import rank_contacts
+from .models import CandidateIdentity, ContactPoint, Decision
+from .sources.registry import SourceRegistry
+from .store import RecordStore
+
+DEFAULT_TIMEOUT = 10.0
+log = logging.getLogger("tracer.lookup")
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    fields: tuple[str, ...]
+    count: int = 0
+    error: str | None = None
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class LookupResult:
+    lookup_id: str
+    account_id: str
+    decision: Decision
+    as_of: str
+    contacts: list[ContactPoint] = field(default_factory=list)
+    identities: list[CandidateIdentity] = field(default_factory=list)
+    sources: list[SourceOutcome] = field(default_factory=list)
+    withheld: list[str] = field(default_factory=list)
+    note: str = ""
+
+    @property
+    def denied(self) -> bool:
+        return not self.decision.allowed
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "lookup_id": self.lookup_id, "account_id": self.account_id, "as_of": self.as_of,
+            "decision": self.decision.to_dict(),
+            "contacts": [c.to_dict() for c in self.contacts],
+            "identities": [i.to_dict() for i in self.identities],
+            "sources": [s.__dict__ | {"fields": list(s.fields)} for s in self.sources],
+            "withheld": self.withheld, "note": self.note,
+        }
+
+
+def _query_for(account: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    """Only the fields the decision allows this source to receive (minimisation)."""
+    query = {}
+    for name in fields:
+        if name == "dob_year":
+            if account.get("dob"):
+                query["dob_year"] = account["dob"][:4]
+        elif account.get(name) not in (None, ""):
+            query[name] = account[name]
+    return query
+
+
+def _hash_records(records) -> str:
+    digest = hashlib.sha256()
+    for r in records:
+        digest.update(canonical_json(r.to_dict()).encode())
+    return digest.hexdigest()
+
+
+def _call_with_timeout(fn, timeout: float):
+    """Run ``fn`` in a daemon thread: a hung source is abandoned, and never keeps the
+    process from exiting (a pool's worker would be joined at exit)."""
+    box: dict[str, Any] = {}
+
+    def target():
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # handed to the caller below
+            box["error"] = exc
+    thread = threading.Thread(target=target, name="source", daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+class Tracer:
+    """Runs lookups in one workspace; holds the registry and model across lookups."""
+
+    def __init__(self, workspace, *, registry: SourceRegistry | None = None,
+                 model: MatchModel | None = None, gate: Gate | None = None):
+        self.ws = workspace
+        self.audit = AuditTrail(workspace)
+        self.gate = gate or Gate(workspace)
+        self.registry = registry or SourceRegistry(RecordStore(workspace))
+        if model is None:
+            from .matching.training import workspace_model
+            model = workspace_model(workspace)
+        self.model = model
+
+    def trace(self, account_id: str, *, user_id: str | None, purpose: str, reason: str,
+              as_of: date | None = None, judgment_ref: str | None = None,
+              batch_id: str | None = None) -> LookupResult:
+        as_of = as_of or date.today()
+        request = LookupRequest(account_id, user_id, purpose, reason, as_of.isoformat(),
+                                judgment_ref, batch_id)
+        lookup_id, decision = self.gate.open_lookup(request, self.registry.infos())
+        result = LookupResult(lookup_id, account_id, decision, as_of.isoformat())
+        log.info("lookup %s of %s by %s: %s (%s)", lookup_id, account_id, user_id,
+                 decision.outcome, ", ".join(r.code for r in decision.reasons))
+        if not decision.allowed:
+            return result
+        account = self._account(account_id)
+        records = []
+        for name in decision.allowed_sources:
+            outcome, found = self._ask(name, decision.source_fields[name], account,
+                                       lookup_id, user_id)
+            result.sources.append(outcome)
+            records.extend(found)
+        self._match_and_rank(result, account, records, as_of, user_id)
+        return result
+
+    def _account(self, account_id: str) -> dict[str, Any]:
+        cur = self.ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
+        return dict(zip([c[0] for c in cur.description], cur.fetchone()))
+
+    def _ask(self, name: str, fields: tuple[str, ...], account: dict[str, Any],
+             lookup_id: str, user_id: str | None):
+        adapter = self.registry.adapter(name)
+        query = _query_for(account, fields)
+        outcome = SourceOutcome(name, tuple(sorted(query)))
+        self.audit.append("source_query", {
+            "source": name, "fields": sorted(query),
+            "query_sha256": hashlib.sha256(canonical_json(query).encode()).hexdigest(),
+        }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
+        timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT))
+        started = time.perf_counter()
+        try:
+            records = _call_with_timeout(lambda: list(adapter.search(query)), timeout)
+        except TimeoutError:
+            outcome.error = f"timed out after {timeout:g} s"
+            records = []
+        except Exception as exc:  # a failing source never sinks the others
+            outcome.error = f"{type(exc).__name__}: {exc}"[:300]
+            records = []
+        outcome.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        log.info("source %s: %s in %.0f ms (fields %s)", name,
+                 outcome.error or f"{len(records)} records", outcome.elapsed_ms,
+                 ",".join(outcome.fields))
+        if outcome.error:
+            from .privacy import mask_text
+            outcome.error = mask_text(outcome.error)
+            self.audit.append("source_error", {
+                "source": name, "error": outcome.error, "elapsed_ms": outcome.elapsed_ms,
+            }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
+        else:
+            outcome.count = len(records)
+            self.audit.append("source_result", {
+                "source": name, "count": len(records), "records_sha256": _hash_records(records),
+                "elapsed_ms": outcome.elapsed_ms,
+                "record_keys": [r.key for r in records][:1000],
+            }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
+        return outcome, records
+
+    def _match_and_rank(self, result: LookupResult, account: dict[str, Any], records,
+                        as_of: date, user_id: str | None) -> None:
+        account_features = features_of(account, key=f"account:{account['account_id']}",
+                                       source="account")
+        features: list[Features] = []
+        seen = set()
+        for record in records:
+            f = features_of(record.to_dict())
+            # Research as of a date sees only what was known by then.
+            if f.first_seen and f.first_seen > as_of:
+                continue
+            if f.key in seen:
+                continue
+            seen.add(f.key)
+            features.append(f)
+        outcome = identify(account_features, features, self.model)
+        log.debug("lookup %s: %d records, %d pairs scored, %d identities", result.lookup_id,
+                  len(features), outcome.pairs_scored, len(outcome.identities))
+        rejected = self._rejected(account["account_id"])
+        min_conf = float(self.model.settings.get("min_identity_confidence", 0.2))
+        contacts = rank_contacts(outcome.identities, as_of=as_of,
+                                 kinds=result.decision.allowed_kinds, rejected=rejected,
+                                 min_identity_confidence=min_conf)
+        result.identities = [
+            CandidateIdentity(i.identity_id, tuple(f.key for f in i.members),
+                              round(i.confidence, 4), (i.evidence,),
+                              tuple(sorted({(f.event, f.event_date.isoformat() if f.event_date else None)
+                                            for f in i.members if f.event})))
+            for i in outcome.identities if i.confidence >= min_conf]
+        result.withheld = self._scrub(result, account, user_id)
+        if result.withheld:
+            contacts = []
+        result.contacts = contacts
+        best = max((c.confidence for c in contacts), default=0.0)
+        if not contacts and not result.withheld:
+            result.note = "nothing found: no record matched the account well enough"
+        elif contacts and best < 0.3:
+            result.note = "nothing is likely current: every contact point has low confidence"
+        self._store(result, user_id)
+
+    def _rejected(self, account_id: str) -> set[tuple[str, str]]:
+        rows = self.ws.conn.execute(
+            "SELECT kind, value FROM judgements WHERE account_id = ? AND verdict = 'reject'",
+            (account_id,)).fetchall() if self._has_table("judgements") else []
+        return {(k, v) for k, v in rows}
+
+    def _has_table(self, name: str) -> bool:
+        return self.ws.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
+                                    (name,)).fetchone() is not None
+
+    def _scrub(self, result: LookupResult, account: dict[str, Any], user_id) -> list[str]:
+        """Deceased or bankruptcy events on a matched identity withhold the contacts.
+
+        FORMATS.md carries no account-opened date, so every such event counts (the
+        conservative reading of "dated after the account was opened or unknown")."""
+        policy = self.gate.policy
+        estate = "deceased" in (account.get("flags") or "").split(";")
+        withheld = []
+        for ident in result.identities:
+            if ident.confidence < policy.scrub_min_identity_confidence:
+                continue
+            for event, when in ident.events:
+                if event not in policy.scrub_events:
+                    continue
+                if event == "deceased" and estate:
+                    continue  # locating the estate's representative expects this
+                withheld.append(f"{event} {when or 'undated'} on identity {ident.identity_id}")
+        if withheld:
+            self.audit.append("scrub", {"events": withheld,
+                                        "action": "contacts withheld; account flagged for review"},
+                              actor=user_id, account_id=account["account_id"],
+                              lookup_id=result.lookup_id)
+        return withheld
+
+    def _store(self, result: LookupResult, user_id: str | None) -> None:
+        with self.ws.transaction() as conn:
+            conn.executemany(
+                "INSERT INTO contact_results (lookup_id, account_id, kind, rank, value,"
+                " confidence, identity_confidence, sources, first_seen, last_seen, explanation,"
+                " detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(result.lookup_id, result.account_id, c.kind, c.rank, c.value, c.confidence,
+                  c.identity_confidence, ";".join(c.sources), c.first_seen, c.last_seen,
+                  c.explanation, canonical_json({"waterfall": c.waterfall,
+                                                 "record_keys": c.record_keys}))
+                 for c in result.contacts])
+            self.audit.append("candidates_ranked", {
+                "identities": [{"id": i.identity_id, "confidence": i.confidence,
+                                "records": len(i.record_keys)} for i in result.identities],
+                "contacts": [{"ref": c.ref, "kind": c.kind, "confidence": c.confidence,
+                              "sources": list(c.sources), "value_sha256":
+                                  hashlib.sha256(c.value.encode()).hexdigest()}
+                             for c in result.contacts],
+                "withheld": result.withheld, "note": result.note,
+            }, actor=user_id, account_id=result.account_id, lookup_id=result.lookup_id)
+            conn.execute("UPDATE lookups SET status = ?, completed_at = ? WHERE lookup_id = ?",
+                         ("withheld" if result.withheld else "completed", now_iso(),
+                          result.lookup_id))
+
+    def close(self) -> None:
+        """Nothing to release today; kept so callers need not change when sources pool."""

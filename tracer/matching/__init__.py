@@ -1,0 +1,1 @@
+"""Entity resolution: normalization, comparison, Fellegi-Sunter scoring, clustering, ranking."""

@@ -1,0 +1,194 @@
+"""Comparisons as data: each field is an ordered bundle of labelled levels
+(null → exact → fuzzy tiers → else), evaluated first-match-wins, as in Splink.
+
+A level's ``kind`` names a test from :data:`LEVEL_KINDS`; its ``params`` configure it.
+The whole set serialises to JSON, so a saved model says exactly how it compared.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from rapidfuzz.distance import JaroWinkler, Levenshtein
+
+from .features import Features
+from .normalize import dates_transposed, nickname_roots
+
+Test = Callable[[Any, Any, Features, Features], bool]
+
+
+def _jw(a: str, b: str) -> float:
+    return JaroWinkler.similarity(a, b)
+
+
+def _null(a, b, fa, fb):
+    return a is None or b is None
+
+
+def _exact(a, b, fa, fb):
+    return a == b
+
+
+def _jaro_winkler(threshold: float) -> Test:
+    return lambda a, b, fa, fb: _jw(str(a), str(b)) >= threshold
+
+
+def _nickname(a, b, fa, fb):
+    if fa.first_root and fa.first_root == fb.first_root:
+        return True
+    return bool(nickname_roots(a) & nickname_roots(b))
+
+
+def _initial(a, b, fa, fb):
+    return (len(a) == 1 or len(b) == 1) and a[0] == b[0]
+
+
+def _phonetic(key_attr: str) -> Test:
+    return lambda a, b, fa, fb: bool(getattr(fa, key_attr)) and \
+        getattr(fa, key_attr) == getattr(fb, key_attr)
+
+
+def _dob_exact(a, b, fa, fb):
+    return fa.dob is not None and fa.dob == fb.dob
+
+
+def _dob_transposed(a, b, fa, fb):
+    return fa.dob is not None and fb.dob is not None and dates_transposed(fa.dob, fb.dob)
+
+
+def _dob_year_only(a, b, fa, fb):
+    return (fa.dob is None or fb.dob is None) and fa.dob_year == fb.dob_year
+
+
+def _dob_close(a, b, fa, fb):
+    if fa.dob is None or fb.dob is None:
+        return False
+    return Levenshtein.distance(fa.dob.isoformat(), fb.dob.isoformat()) <= 1
+
+
+def _dob_null(a, b, fa, fb):
+    return fa.dob_year is None or fb.dob_year is None
+
+
+def _same_zip_street(threshold: float) -> Test:
+    def test(a, b, fa, fb):
+        return (fa.zip5 is not None and fa.zip5 == fb.zip5 and fa.street is not None
+                and fb.street is not None and _jw(fa.street, fb.street) >= threshold)
+    return test
+
+
+def _same_zip(a, b, fa, fb):
+    return fa.zip5 is not None and fa.zip5 == fb.zip5
+
+
+def _suffix_null(a, b, fa, fb):
+    return a is None and b is None
+
+
+def _one_missing(a, b, fa, fb):
+    return a is None or b is None
+
+
+LEVEL_KINDS: dict[str, Callable[..., Test]] = {
+    "null": lambda: _null,
+    "exact": lambda: _exact,
+    "jaro_winkler": _jaro_winkler,
+    "nickname": lambda: _nickname,
+    "initial": lambda: _initial,
+    "phonetic": _phonetic,
+    "dob_null": lambda: _dob_null,
+    "dob_exact": lambda: _dob_exact,
+    "dob_transposed": lambda: _dob_transposed,
+    "dob_year_only": lambda: _dob_year_only,
+    "dob_close": lambda: _dob_close,
+    "same_zip_street": _same_zip_street,
+    "same_zip": lambda: _same_zip,
+    "both_missing": lambda: _suffix_null,
+    "one_missing": lambda: _one_missing,
+    "else": lambda: (lambda a, b, fa, fb: True),
+}
+
+
+@dataclass(frozen=True)
+class Level:
+    label: str
+    kind: str
+    params: dict[str, Any] = field(default_factory=dict)
+    #: ``null`` levels carry no evidence (Bayes factor 1); ``agree`` levels corroborate.
+    is_null: bool = False
+    agree: bool = False
+
+    def build(self) -> Test:
+        return LEVEL_KINDS[self.kind](**self.params)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"label": self.label, "kind": self.kind, "params": self.params,
+                "is_null": self.is_null, "agree": self.agree}
+
+
+@dataclass(frozen=True)
+class Comparison:
+    name: str
+    attribute: str
+    levels: tuple[Level, ...]
+    #: a hard identifier: disagreement at the ``else`` level forbids a merge.
+    hard: bool = False
+
+    def compile(self) -> Callable[[Features, Features], int]:
+        tests = [lvl.build() for lvl in self.levels]
+        attr = self.attribute
+
+        def level_of(fa: Features, fb: Features) -> int:
+            a, b = getattr(fa, attr), getattr(fb, attr)
+            for index, test in enumerate(tests):
+                if test(a, b, fa, fb):
+                    return index
+            return len(tests) - 1
+        return level_of
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "attribute": self.attribute, "hard": self.hard,
+                "levels": [lvl.to_dict() for lvl in self.levels]}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "Comparison":
+        return cls(data["name"], data["attribute"],
+                   tuple(Level(**lvl) for lvl in data["levels"]), data.get("hard", False))
+
+
+def L(label, kind, *, null=False, agree=False, **params) -> Level:
+    return Level(label, kind, params, null, agree)
+
+
+#: The comparisons used to match people (trace and resolve).
+PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
+    Comparison("first_name", "first", (
+        L("null", "null", null=True), L("exact", "exact"), L("nickname", "nickname"),
+        L("jw>=0.92", "jaro_winkler", threshold=0.92),
+        L("jw>=0.88", "jaro_winkler", threshold=0.88),
+        L("initial", "initial"), L("else", "else"))),
+    Comparison("last_name", "last", (
+        L("null", "null", null=True), L("exact", "exact"),
+        L("jw>=0.92", "jaro_winkler", threshold=0.92),
+        L("jw>=0.88", "jaro_winkler", threshold=0.88),
+        L("phonetic", "phonetic", key_attr="last_key"), L("else", "else"))),
+    Comparison("dob", "dob_year", (
+        L("null", "dob_null", null=True), L("exact", "dob_exact", agree=True),
+        L("transposed", "dob_transposed", agree=True),
+        L("year only", "dob_year_only", agree=True),
+        L("one digit off", "dob_close", agree=True), L("else", "else")), hard=True),
+    Comparison("ssn_last4", "ssn_last4", (
+        L("null", "null", null=True), L("exact", "exact"), L("else", "else")), hard=True),
+    Comparison("address", "addr_key", (
+        L("null", "null", null=True), L("exact", "exact", agree=True),
+        L("same zip, street ~", "same_zip_street", agree=True, threshold=0.9),
+        L("same zip", "same_zip"), L("else", "else"))),
+    Comparison("phone", "phone", (
+        L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else"))),
+    Comparison("email", "email", (
+        L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else"))),
+    Comparison("suffix", "suffix", (
+        L("both missing", "both_missing", null=True), L("exact", "exact"),
+        L("one missing", "one_missing"), L("conflict", "else")), hard=True),
+)

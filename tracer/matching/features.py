@@ -1,0 +1,102 @@
+"""Normalized comparison features of one record (or of an account's last-known identity).
+
+Built once per record and reused by blocking, comparison, clustering and ranking, so each
+normalizer runs once per value, not once per pair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from typing import Any, Mapping
+
+from .normalize import (normalize_address, normalize_email, normalize_name, normalize_phone,
+                        parse_date)
+
+
+@dataclass(frozen=True, slots=True)
+class Features:
+    key: str
+    source: str
+    first: str | None
+    first_root: str | None
+    first_key: str | None
+    middle_initial: str | None
+    last: str | None
+    last_key: str | None
+    suffix: str | None
+    dob: date | None
+    dob_year: int | None
+    ssn_last4: str | None
+    ssn_hash: str | None
+    street: str | None
+    address: str | None
+    addr_key: str | None
+    zip5: str | None
+    city: str | None
+    state: str | None
+    phone: str | None
+    phone_type: str | None
+    email: str | None
+    employer: str | None
+    first_seen: date | None
+    last_seen: date | None
+    event: str | None
+    event_date: date | None
+    problems: tuple[str, ...] = ()
+
+
+@lru_cache(maxsize=200_000)
+def _name(first, middle, last, suffix, full_name):
+    return normalize_name(first, middle, last, suffix, full_name)
+
+
+@lru_cache(maxsize=200_000)
+def _address(street, unit, city, state, zip5):
+    return normalize_address(street, unit, city, state, zip5)
+
+
+@lru_cache(maxsize=100_000)
+def _date(text):
+    return parse_date(text)
+
+
+def _as_date(text: str | None) -> tuple[date | None, int | None]:
+    if not text:
+        return None, None
+    parsed = _date(str(text))
+    return parsed.value, parsed.year
+
+
+def features_of(row: Mapping[str, Any], *, key: str | None = None,
+                source: str | None = None) -> Features:
+    """Features of a record or account row (FORMATS.md sections 1 and 2 column names)."""
+    g = row.get
+    name = _name(g("first_name") or None, g("middle_name") or None, g("last_name") or None,
+                 g("suffix") or None, g("full_name") or None)
+    addr = _address(g("street") or None, g("unit") or None, g("city") or None,
+                    g("state") or None, str(g("zip")) if g("zip") else None)
+    phone = normalize_phone(g("phone"), declared_type=g("phone_type")) if g("phone") else None
+    email = normalize_email(g("email")).email if g("email") else None
+    dob, dob_year = _as_date(g("dob"))
+    first_seen, _ = _as_date(g("first_seen"))
+    last_seen, _ = _as_date(g("last_seen"))
+    event_date, _ = _as_date(g("event_date"))
+    problems = tuple(name.problems) + tuple(addr.problems) + (tuple(phone.problems) if phone else ())
+    return Features(
+        key=key or f"{source or g('source')}:{g('record_id') or g('account_id')}",
+        source=source or g("source") or "account",
+        first=name.first, first_root=name.first_root, first_key=name.first_key,
+        middle_initial=name.middle[:1] if name.middle else None,
+        last=name.last, last_key=name.last_key, suffix=name.suffix,
+        dob=dob, dob_year=dob_year,
+        ssn_last4=g("ssn_last4") or None, ssn_hash=g("ssn_hash") or None,
+        street=addr.street, address=addr.one_line, addr_key=addr.key, zip5=addr.zip5,
+        city=addr.city, state=addr.state,
+        phone=phone.e164 if phone else None,
+        phone_type=(phone.line_type if phone else None),
+        email=email, employer=(g("employer") or None),
+        first_seen=first_seen, last_seen=last_seen,
+        event=(g("event") or None), event_date=event_date, problems=problems,
+    )

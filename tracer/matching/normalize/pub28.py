@@ -1,0 +1,349 @@
+"""USPS Publication 28 tables: street suffixes (C1), unit designators (C2), directionals, states.
+
+Kept as data, not logic, so a reviewer can check them against the publication line by
+line.  Each table row reads ``STANDARD: variant variant ...``; the standard abbreviation
+and the spelled-out primary name are always accepted as variants of themselves.
+Lookups are cached because a million-record run asks about the same few hundred words.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+__all__ = [
+    "DIRECTIONALS", "STATE_CODES", "STATES", "STREET_SUFFIXES", "SUFFIX_NAMES", "UNIT_DESIGNATORS",
+    "UNITS_WITHOUT_ID", "directional", "state_code", "street_suffix", "suffix_name",
+    "unit_designator",
+]
+
+# Appendix C1: standard abbreviation, then the primary name and the common variants.
+_C1 = """
+ALY: ALLEY ALLEE ALLY
+ANX: ANEX ANNEX ANNX
+ARC: ARCADE
+AVE: AVENUE AV AVEN AVENU AVN AVNUE
+BYU: BAYOU BAYOO
+BCH: BEACH
+BND: BEND
+BLF: BLUFF BLUF
+BLFS: BLUFFS
+BTM: BOTTOM BOT BOTTM
+BLVD: BOULEVARD BOUL BOULV BLV
+BR: BRANCH BRNCH
+BRG: BRIDGE BRDGE
+BRK: BROOK
+BRKS: BROOKS
+BG: BURG
+BGS: BURGS
+BYP: BYPASS BYPA BYPAS BYPS
+CP: CAMP CMP
+CYN: CANYON CANYN CNYN
+CPE: CAPE
+CSWY: CAUSEWAY CAUSWA
+CTR: CENTER CEN CENT CENTR CENTRE CNTER CNTR
+CTRS: CENTERS
+CIR: CIRCLE CIRC CIRCL CRCL CRCLE
+CIRS: CIRCLES
+CLF: CLIFF
+CLFS: CLIFFS
+CLB: CLUB
+CMN: COMMON
+CMNS: COMMONS
+COR: CORNER
+CORS: CORNERS
+CRSE: COURSE
+CT: COURT CRT
+CTS: COURTS
+CV: COVE
+CVS: COVES
+CRK: CREEK
+CRES: CRESCENT CRSENT CRSNT
+CRST: CREST
+XING: CROSSING CRSSNG
+XRD: CROSSROAD
+XRDS: CROSSROADS
+CURV: CURVE
+DL: DALE
+DM: DAM
+DV: DIVIDE DIV DVD
+DR: DRIVE DRIV DRV
+DRS: DRIVES
+EST: ESTATE
+ESTS: ESTATES
+EXPY: EXPRESSWAY EXP EXPR EXPRESS EXPW
+EXT: EXTENSION EXTN EXTNSN
+EXTS: EXTENSIONS
+FALL: FALL
+FLS: FALLS
+FRY: FERRY FRRY
+FLD: FIELD
+FLDS: FIELDS
+FLT: FLAT
+FLTS: FLATS
+FRD: FORD
+FRDS: FORDS
+FRST: FOREST FORESTS
+FRG: FORGE FORG
+FRGS: FORGES
+FRK: FORK
+FRKS: FORKS
+FT: FORT FRT
+FWY: FREEWAY FREEWY FRWAY FRWY
+GDN: GARDEN GARDN GRDEN GRDN
+GDNS: GARDENS GRDNS
+GTWY: GATEWAY GATEWY GATWAY GTWAY
+GLN: GLEN
+GLNS: GLENS
+GRN: GREEN
+GRNS: GREENS
+GRV: GROVE GROV
+GRVS: GROVES
+HBR: HARBOR HARB HARBR HRBOR
+HBRS: HARBORS
+HVN: HAVEN
+HTS: HEIGHTS HT
+HWY: HIGHWAY HIGHWY HIWAY HIWY HWAY
+HL: HILL
+HLS: HILLS
+HOLW: HOLLOW HLLW HOLLOWS HOLWS
+INLT: INLET
+IS: ISLAND ISLND
+ISS: ISLANDS ISLNDS
+ISLE: ISLE ISLES
+JCT: JUNCTION JCTION JCTN JUNCTN JUNCTON
+JCTS: JUNCTIONS JCTNS
+KY: KEY
+KYS: KEYS
+KNL: KNOLL KNOL
+KNLS: KNOLLS
+LK: LAKE
+LKS: LAKES
+LAND: LAND
+LNDG: LANDING LNDNG
+LN: LANE
+LGT: LIGHT
+LGTS: LIGHTS
+LF: LOAF
+LCK: LOCK
+LCKS: LOCKS
+LDG: LODGE LDGE LODG
+LOOP: LOOP LOOPS
+MALL: MALL
+MNR: MANOR
+MNRS: MANORS
+MDW: MEADOW
+MDWS: MEADOWS MEDOWS
+MEWS: MEWS
+ML: MILL
+MLS: MILLS
+MSN: MISSION MISSN MSSN
+MTWY: MOTORWAY
+MT: MOUNT MNT
+MTN: MOUNTAIN MNTAIN MNTN MOUNTIN MTIN
+MTNS: MOUNTAINS MNTNS
+NCK: NECK
+ORCH: ORCHARD ORCHRD
+OVAL: OVAL OVL
+OPAS: OVERPASS
+PARK: PARK PRK PARKS
+PKWY: PARKWAY PARKWY PKWAY PKY PARKWAYS PKWYS
+PASS: PASS
+PSGE: PASSAGE
+PATH: PATH PATHS
+PIKE: PIKE PIKES
+PNE: PINE
+PNES: PINES
+PL: PLACE
+PLN: PLAIN
+PLNS: PLAINS
+PLZ: PLAZA PLZA
+PT: POINT
+PTS: POINTS
+PRT: PORT
+PRTS: PORTS
+PR: PRAIRIE PRR
+RADL: RADIAL RAD RADIEL
+RAMP: RAMP
+RNCH: RANCH RANCHES RNCHS
+RPD: RAPID
+RPDS: RAPIDS
+RST: REST
+RDG: RIDGE RDGE
+RDGS: RIDGES
+RIV: RIVER RVR RIVR
+RD: ROAD
+RDS: ROADS
+RTE: ROUTE
+ROW: ROW
+RUE: RUE
+RUN: RUN
+SHL: SHOAL
+SHLS: SHOALS
+SHR: SHORE SHOAR
+SHRS: SHORES SHOARS
+SKWY: SKYWAY
+SPG: SPRING SPNG SPRNG
+SPGS: SPRINGS SPNGS SPRNGS
+SPUR: SPUR SPURS
+SQ: SQUARE SQR SQRE SQU
+SQS: SQUARES SQRS
+STA: STATION STATN STN
+STRA: STRAVENUE STRAV STRAVEN STRAVN STRVN STRVNUE
+STRM: STREAM STREME
+ST: STREET STRT STR
+STS: STREETS
+SMT: SUMMIT SUMIT SUMITT
+TER: TERRACE TERR
+TRWY: THROUGHWAY
+TRCE: TRACE TRACES
+TRAK: TRACK TRACKS TRK TRKS
+TRFY: TRAFFICWAY
+TRL: TRAIL TRAILS TRLS
+TRLR: TRAILER TRLRS
+TUNL: TUNNEL TUNEL TUNLS TUNNELS TUNNL
+TPKE: TURNPIKE TRNPK TURNPK
+UPAS: UNDERPASS
+UN: UNION
+UNS: UNIONS
+VLY: VALLEY VALLY VLLY
+VLYS: VALLEYS
+VIA: VIADUCT VDCT VIADCT
+VW: VIEW
+VWS: VIEWS
+VLG: VILLAGE VILL VILLAG VILLG VILLIAGE
+VLGS: VILLAGES
+VL: VILLE
+VIS: VISTA VIST VST VSTA
+WALK: WALK WALKS
+WALL: WALL
+WAY: WAY WY
+WAYS: WAYS
+WL: WELL
+WLS: WELLS
+"""
+
+# Appendix C2: secondary unit designators.  Those in UNITS_WITHOUT_ID need no number.
+_C2 = """
+APT: APARTMENT APPT APRT APTMT
+BSMT: BASEMENT
+BLDG: BUILDING BLD BLDNG
+DEPT: DEPARTMENT
+FL: FLOOR FLR
+FRNT: FRONT
+HNGR: HANGAR
+KEY: KEY
+LBBY: LOBBY
+LOT: LOT
+LOWR: LOWER
+OFC: OFFICE
+PH: PENTHOUSE
+PIER: PIER
+REAR: REAR
+RM: ROOM
+SIDE: SIDE
+SLIP: SLIP
+SPC: SPACE
+STOP: STOP
+STE: SUITE SUIT
+TRLR: TRAILER
+UNIT: UNIT UNT
+UPPR: UPPER
+"""
+
+UNITS_WITHOUT_ID = frozenset({"BSMT", "FRNT", "LBBY", "LOWR", "OFC", "PH", "REAR", "SIDE", "UPPR"})
+
+DIRECTIONALS = {
+    "NORTH": "N", "SOUTH": "S", "EAST": "E", "WEST": "W",
+    "NORTHEAST": "NE", "NORTHWEST": "NW", "SOUTHEAST": "SE", "SOUTHWEST": "SW",
+    "NORTH EAST": "NE", "NORTH WEST": "NW", "SOUTH EAST": "SE", "SOUTH WEST": "SW",
+    "N E": "NE", "N W": "NW", "S E": "SE", "S W": "SW",
+}
+DIRECTIONALS.update({v: v for v in set(DIRECTIONALS.values())})
+
+_STATES = """
+AL ALABAMA|AK ALASKA|AZ ARIZONA|AR ARKANSAS|CA CALIFORNIA|CO COLORADO|CT CONNECTICUT
+DE DELAWARE|DC DISTRICT OF COLUMBIA|FL FLORIDA|GA GEORGIA|HI HAWAII|ID IDAHO|IL ILLINOIS
+IN INDIANA|IA IOWA|KS KANSAS|KY KENTUCKY|LA LOUISIANA|ME MAINE|MD MARYLAND
+MA MASSACHUSETTS|MI MICHIGAN|MN MINNESOTA|MS MISSISSIPPI|MO MISSOURI|MT MONTANA
+NE NEBRASKA|NV NEVADA|NH NEW HAMPSHIRE|NJ NEW JERSEY|NM NEW MEXICO|NY NEW YORK
+NC NORTH CAROLINA|ND NORTH DAKOTA|OH OHIO|OK OKLAHOMA|OR OREGON|PA PENNSYLVANIA
+RI RHODE ISLAND|SC SOUTH CAROLINA|SD SOUTH DAKOTA|TN TENNESSEE|TX TEXAS|UT UTAH
+VT VERMONT|VA VIRGINIA|WA WASHINGTON|WV WEST VIRGINIA|WI WISCONSIN|WY WYOMING
+AS AMERICAN SAMOA|GU GUAM|MP NORTHERN MARIANA ISLANDS|PR PUERTO RICO|VI VIRGIN ISLANDS
+FM FEDERATED STATES OF MICRONESIA|MH MARSHALL ISLANDS|PW PALAU
+AA ARMED FORCES AMERICAS|AE ARMED FORCES EUROPE|AP ARMED FORCES PACIFIC
+"""
+
+# Older abbreviations still printed on forms and in court records.
+_STATE_ALIASES = {
+    "ALA": "AL", "ARIZ": "AZ", "ARK": "AR", "CALIF": "CA", "CAL": "CA", "COLO": "CO",
+    "CONN": "CT", "DEL": "DE", "D C": "DC", "WASHINGTON DC": "DC", "FLA": "FL",
+    "ILL": "IL", "IND": "IN", "KAN": "KS", "KANS": "KS", "MASS": "MA", "MICH": "MI",
+    "MINN": "MN", "MISS": "MS", "NEB": "NE", "NEBR": "NE", "NEV": "NV", "OKLA": "OK",
+    "ORE": "OR", "PENN": "PA", "PENNA": "PA", "TENN": "TN", "TEX": "TX", "WASH": "WA",
+    "WIS": "WI", "WISC": "WI", "WYO": "WY", "US VIRGIN ISLANDS": "VI",
+}
+
+
+def _parse_table(text: str) -> tuple[dict[str, str], dict[str, str]]:
+    """Return (variant -> standard, standard -> primary name) from a C1/C2 block."""
+    variants: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for line in text.strip().splitlines():
+        standard, _, rest = line.partition(":")
+        words = rest.split()
+        names[standard] = words[0]
+        for word in (standard, *words):
+            variants.setdefault(word, standard)
+    return variants, names
+
+
+STREET_SUFFIXES, SUFFIX_NAMES = _parse_table(_C1)
+UNIT_DESIGNATORS, _UNIT_NAMES = _parse_table(_C2)
+UNIT_DESIGNATORS["#"] = "#"
+
+STATES: dict[str, str] = {}
+for _row in _STATES.replace("\n", "|").split("|"):
+    if _row.strip():
+        _code, _name = _row.strip().split(" ", 1)
+        STATES[_code] = _code
+        STATES[_name] = _code
+STATES.update(_STATE_ALIASES)
+STATE_CODES = frozenset(v for v in STATES.values())
+
+
+def _key(word: str) -> str:
+    """Upper-case and drop the periods people type after abbreviations ("Ave.")."""
+    return " ".join(word.upper().replace(".", " ").split())
+
+
+@lru_cache(maxsize=4096)
+def street_suffix(word: str) -> str | None:
+    """USPS abbreviation for a street suffix ("Avenue", "AVEN" -> "AVE"), else None."""
+    return STREET_SUFFIXES.get(_key(word))
+
+
+@lru_cache(maxsize=1024)
+def suffix_name(word: str) -> str | None:
+    """Spelled-out primary name for a suffix ("HWY" -> "HIGHWAY"), else None."""
+    standard = street_suffix(word)
+    return SUFFIX_NAMES.get(standard) if standard else None
+
+
+@lru_cache(maxsize=1024)
+def directional(word: str) -> str | None:
+    """One- or two-letter directional ("Northeast", "N.E." -> "NE"), else None."""
+    key = _key(word)
+    return DIRECTIONALS.get(key) or DIRECTIONALS.get(key.replace(" ", ""))
+
+
+@lru_cache(maxsize=1024)
+def unit_designator(word: str) -> str | None:
+    """Standard secondary unit designator ("Apartment" -> "APT", "#" -> "#"), else None."""
+    return UNIT_DESIGNATORS.get(_key(word))
+
+
+@lru_cache(maxsize=4096)
+def state_code(text: str) -> str | None:
+    """Two-letter code for a state code, name or old abbreviation, else None."""
+    return STATES.get(_key(text))

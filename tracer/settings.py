@@ -1,0 +1,52 @@
+"""Where settings come from: the shipped ``config/`` directory, or ``TRACER_CONFIG``.
+
+Layering (scrapy-style): shipped defaults in ``config/*.toml`` → a directory named by the
+``TRACER_CONFIG`` environment variable (whole files replace the shipped ones) → command
+line options.  Secrets never live in these files; they come from the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+
+def config_path(name: str) -> Path:
+    override = os.environ.get("TRACER_CONFIG")
+    if override:
+        candidate = Path(override) / name
+        if candidate.exists():
+            return candidate
+    try:
+        return Path(str(resources.files("tracer.config").joinpath(name)))
+    except ModuleNotFoundError:  # running from a source checkout that is not installed
+        return Path(__file__).resolve().parent.parent / "config" / name
+
+
+def load_toml(name: str) -> tuple[dict[str, Any], str, Path]:
+    """Parse one config file; returns (data, text, path).  Syntax errors name the line."""
+    path = config_path(name)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc.strerror}") from exc
+    try:
+        return tomllib.loads(text), text, path
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: {exc}") from exc
+
+
+def line_of(text: str, needle: str, occurrence: int = 0) -> int:
+    """1-based line of the ``occurrence``-th line that starts with ``needle``."""
+    seen = 0
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip().startswith(needle):
+            if seen == occurrence:
+                return number
+            seen += 1
+    return 0

@@ -1,0 +1,1 @@
+"""Source adapters and their plugin registry."""

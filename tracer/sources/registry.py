@@ -1,0 +1,112 @@
+"""Discovering sources: built-ins and third-party packages through one pluggy hook.
+
+Built-in sources are registered like any plugin (datasette's ``DEFAULT_PLUGINS``); other
+packages are found through the ``tracer.sources`` entry-point group.  Each source is
+then instantiated with its settings; one that raises :class:`NotConfigured` is kept in
+the list as disabled, with its reason, and logged loudly.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from dataclasses import dataclass
+from typing import Any
+
+import pluggy
+
+from ..errors import ConfigError
+from ..settings import load_toml
+from . import hookspecs
+from .base import SOURCE_KINDS, NotConfigured, Source, SourceContext, SourceInfo
+
+log = logging.getLogger("tracer.sources")
+
+DEFAULT_PLUGINS = ("tracer.sources.builtin",)
+
+
+def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
+    pm = pluggy.PluginManager(hookspecs.PROJECT)
+    pm.add_hookspecs(hookspecs)
+    for name in DEFAULT_PLUGINS:
+        pm.register(importlib.import_module(name), name="builtin")
+    if not os.environ.get("TRACER_NO_PLUGINS"):
+        pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+    # Modules named in TRACER_PLUGINS (comma-separated) are registered too: a quick way
+    # to try an adapter before packaging it with an entry point.
+    for name in filter(None, (n.strip() for n in os.environ.get("TRACER_PLUGINS", "").split(","))):
+        if pm.get_plugin(name) is None:
+            try:
+                pm.register(importlib.import_module(name), name=name)
+            except ImportError as exc:
+                raise ConfigError(f"TRACER_PLUGINS names {name!r}, which cannot be "
+                                  f"imported: {exc}") from exc
+    for plugin in extra_plugins:
+        pm.register(plugin)
+    return pm
+
+
+def source_settings() -> dict[str, dict[str, Any]]:
+    """``config/sources.toml``; ``TRACER_SOURCE_<NAME>_<KEY>`` overrides apply at load."""
+    data, _text, path = load_toml("sources.toml")
+    sources = data.get("sources", {})
+    if not isinstance(sources, dict):
+        raise ConfigError(f"{path}: [sources] must be a table of tables")
+    return sources
+
+
+def _with_env(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    prefix = f"TRACER_SOURCE_{name.upper()}_"
+    for key, value in os.environ.items():
+        if key.startswith(prefix):
+            settings[key[len(prefix):].lower()] = value
+    return settings
+
+
+@dataclass
+class LoadedSource:
+    info: SourceInfo
+    adapter: Source | None
+
+
+class SourceRegistry:
+    """The sources available to lookups in one process."""
+
+    def __init__(self, store=None, *, extra_plugins: tuple = (), settings=None):
+        self.pm = plugin_manager(extra_plugins)
+        self.settings = source_settings() if settings is None else settings
+        self.loaded: dict[str, LoadedSource] = {}
+        for classes in self.pm.hook.register_sources():
+            for cls in classes or ():
+                self._load(cls, store)
+
+    def _load(self, cls: type[Source], store) -> None:
+        if not (isinstance(cls, type) and issubclass(cls, Source)) or not cls.name:
+            raise ConfigError(f"plugin returned {cls!r}, which is not a named Source subclass")
+        if cls.kind not in SOURCE_KINDS:
+            raise ConfigError(f"source {cls.name}: unknown kind {cls.kind!r}")
+        if cls.name in self.loaded:
+            raise ConfigError(f"two plugins register a source named {cls.name!r}")
+        settings = _with_env(cls.name, dict(self.settings.get(cls.name, {})))
+        if settings.get("enabled") in (False, "0", "false", "no"):
+            self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason="disabled in config"), None)
+            log.info("Disabled source %s: disabled in config", cls.name)
+            return
+        context = SourceContext(settings=settings, store=store,
+                                logger=logging.getLogger(f"tracer.sources.{cls.name}"))
+        try:
+            adapter = cls(context)
+        except NotConfigured as exc:
+            self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason=str(exc)), None)
+            log.warning("Disabled source %s: %s", cls.name, exc)
+            return
+        self.loaded[cls.name] = LoadedSource(cls.info(), adapter)
+        log.debug("Enabled source %s", cls.name)
+
+    def infos(self) -> list[SourceInfo]:
+        return [s.info for s in self.loaded.values()]
+
+    def adapter(self, name: str) -> Source | None:
+        loaded = self.loaded.get(name)
+        return loaded.adapter if loaded else None

@@ -1,0 +1,232 @@
+"""The workspace: one SQLite file (through sqlite-utils), its schema migrations and its secret.
+
+The secret keys every HMAC (SSN hashes, audit checkpoints).  It lives beside the
+database in ``<db>.key`` (mode 0600) rather than inside it, so that a copy of the
+database alone cannot forge a checkpoint or brute-force SSN hashes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import secrets
+import sqlite3
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+from .errors import WorkspaceError
+
+DEFAULT_DB = "tracer.db"
+
+# Each migration is (version, statements).  Never edit a released migration: add one.
+MIGRATIONS: list[tuple[int, list[str]]] = [
+    (1, [
+        """CREATE TABLE users (
+            id TEXT PRIMARY KEY, role TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,
+            created_at TEXT NOT NULL)""",
+        """CREATE TABLE accounts (
+            account_id TEXT PRIMARY KEY, first_name TEXT, middle_name TEXT, last_name TEXT,
+            suffix TEXT, dob TEXT, ssn_last4 TEXT, ssn_hash TEXT, street TEXT, unit TEXT,
+            city TEXT, state TEXT, zip TEXT, phone TEXT, email TEXT, employer TEXT,
+            balance REAL, status TEXT NOT NULL DEFAULT 'open', flags TEXT NOT NULL DEFAULT '',
+            assigned_to TEXT, debt_origin TEXT NOT NULL DEFAULT 'unknown', last_activity TEXT,
+            row_hash TEXT NOT NULL, imported_at TEXT NOT NULL, updated_at TEXT NOT NULL)""",
+        """CREATE TABLE account_history (
+            id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, replaced_at TEXT NOT NULL,
+            street TEXT, unit TEXT, city TEXT, state TEXT, zip TEXT, phone TEXT, email TEXT,
+            employer TEXT, seen_until TEXT)""",
+        "CREATE INDEX idx_account_history ON account_history(account_id)",
+        """CREATE TABLE records (
+            id INTEGER PRIMARY KEY, source TEXT NOT NULL, record_id TEXT NOT NULL,
+            first_name TEXT, middle_name TEXT, last_name TEXT, suffix TEXT, full_name TEXT,
+            dob TEXT, ssn_last4 TEXT, street TEXT, unit TEXT, city TEXT, state TEXT, zip TEXT,
+            phone TEXT, phone_type TEXT, email TEXT, employer TEXT, first_seen TEXT,
+            last_seen TEXT, event TEXT, event_date TEXT, raw_hash TEXT NOT NULL,
+            imported_at TEXT NOT NULL,
+            k_last TEXT, k_first TEXT, k_dob_year INTEGER, k_phone TEXT, k_email TEXT,
+            k_zip TEXT, k_addr TEXT,
+            UNIQUE (source, record_id, raw_hash))""",
+        "CREATE INDEX idx_records_last ON records(k_last, k_dob_year)",
+        "CREATE INDEX idx_records_ssn4 ON records(ssn_last4)",
+        "CREATE INDEX idx_records_phone ON records(k_phone)",
+        "CREATE INDEX idx_records_email ON records(k_email)",
+        "CREATE INDEX idx_records_zip ON records(k_zip, k_first)",
+        "CREATE INDEX idx_records_addr ON records(k_addr)",
+        """CREATE TABLE lookups (
+            lookup_id TEXT PRIMARY KEY, account_id TEXT NOT NULL, user_id TEXT NOT NULL,
+            purpose TEXT NOT NULL, reason TEXT NOT NULL, as_of TEXT NOT NULL,
+            requested_at TEXT NOT NULL, outcome TEXT NOT NULL, status TEXT NOT NULL,
+            batch_id TEXT, completed_at TEXT)""",
+        "CREATE INDEX idx_lookups_account ON lookups(account_id, requested_at)",
+        """CREATE TABLE contact_results (
+            lookup_id TEXT NOT NULL, account_id TEXT NOT NULL, kind TEXT NOT NULL,
+            rank INTEGER NOT NULL, value TEXT NOT NULL, confidence REAL NOT NULL,
+            identity_confidence REAL NOT NULL, sources TEXT NOT NULL, first_seen TEXT,
+            last_seen TEXT, explanation TEXT NOT NULL, detail TEXT NOT NULL,
+            PRIMARY KEY (lookup_id, kind, rank))""",
+        """CREATE TABLE match_models (
+            version INTEGER PRIMARY KEY, created_at TEXT NOT NULL, model TEXT NOT NULL)""",
+        """CREATE TABLE judgements (
+            id INTEGER PRIMARY KEY, lookup_id TEXT NOT NULL, account_id TEXT NOT NULL,
+            kind TEXT NOT NULL, value TEXT NOT NULL, verdict TEXT NOT NULL,
+            user_id TEXT NOT NULL, ts TEXT NOT NULL, note TEXT)""",
+        "CREATE INDEX idx_judgements_account ON judgements(account_id)",
+        """CREATE TABLE attachments (
+            id INTEGER PRIMARY KEY, lookup_id TEXT NOT NULL, account_id TEXT NOT NULL,
+            kind TEXT NOT NULL, value TEXT NOT NULL, previous TEXT, user_id TEXT NOT NULL,
+            ts TEXT NOT NULL, consent TEXT NOT NULL, undone_at TEXT, idempotency_key TEXT UNIQUE)""",
+        """CREATE TABLE audit (
+            seq INTEGER PRIMARY KEY, ts TEXT NOT NULL, event TEXT NOT NULL,
+            actor TEXT, account_id TEXT, lookup_id TEXT, payload TEXT NOT NULL,
+            payload_sha256 TEXT NOT NULL, redacted INTEGER NOT NULL DEFAULT 0,
+            prev_hash TEXT NOT NULL, hash TEXT NOT NULL)""",
+        "CREATE INDEX idx_audit_lookup ON audit(lookup_id)",
+        "CREATE INDEX idx_audit_account ON audit(account_id)",
+        # Append-only: the only update allowed is a redaction that keeps every hash.
+        """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit
+           BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END""",
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+           WHEN NOT (OLD.redacted = 0 AND NEW.redacted = 1 AND NEW.seq = OLD.seq
+                     AND NEW.ts = OLD.ts AND NEW.event = OLD.event
+                     AND NEW.actor IS OLD.actor AND NEW.account_id IS OLD.account_id
+                     AND NEW.lookup_id IS OLD.lookup_id
+                     AND NEW.payload_sha256 = OLD.payload_sha256
+                     AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash)
+           BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END""",
+    ]),
+]
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def resolve_db_path(db: str | os.PathLike | None) -> Path:
+    return Path(db or os.environ.get("TRACER_DB") or DEFAULT_DB)
+
+
+class Workspace:
+    """An open workspace.  Use :func:`open_workspace` or :func:`init_workspace`."""
+
+    def __init__(self, path: Path, conn: sqlite3.Connection, secret: bytes):
+        self.path = path
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._secret = secret
+
+    # -- keyed hashes -------------------------------------------------------------
+    def keyed_hash(self, value: str, purpose: str = "ssn") -> str:
+        """HMAC-SHA256 of ``value`` under the workspace secret, domain-separated."""
+        msg = f"{purpose}\x00{value}".encode()
+        return hmac.new(self._secret, msg, hashlib.sha256).hexdigest()
+
+    # -- transactions -------------------------------------------------------------
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT: takes the write lock up front so two processes
+        appending to the audit chain serialise instead of forking it."""
+        if self.conn.in_transaction:
+            yield self.conn
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self.conn
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        else:
+            self.conn.execute("COMMIT")
+
+    def schema_version(self) -> int:
+        return self.conn.execute("PRAGMA user_version").fetchone()[0]
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def _key_path(path: Path) -> Path:
+    return path.with_name(path.name + ".key")
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0,
+                           check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA busy_timeout=30000")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> list[int]:
+    """Apply every migration newer than the file's ``user_version``; returns those applied."""
+    applied = []
+    current = conn.execute("PRAGMA user_version").fetchone()[0]
+    for version, statements in MIGRATIONS:
+        if version <= current:
+            continue
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for stmt in statements:
+                conn.execute(stmt)
+            conn.execute(f"PRAGMA user_version = {int(version)}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        applied.append(version)
+    return applied
+
+
+def init_workspace(db: str | os.PathLike | None = None) -> tuple[Workspace, bool]:
+    """Create (or migrate) the workspace; returns it and whether it was new."""
+    path = resolve_db_path(db)
+    if path.parent and not path.parent.exists():
+        raise WorkspaceError(f"directory {path.parent} does not exist")
+    key_path = _key_path(path)
+    created = not path.exists()
+    if not key_path.exists():
+        if not created and _has_tables(path):
+            raise WorkspaceError(
+                f"{path} exists but its secret {key_path} is missing; restore the key file")
+        fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    conn = _connect(path)
+    migrate(conn)
+    return Workspace(path, conn, _read_key(key_path)), created
+
+
+def _has_tables(path: Path) -> bool:
+    conn = sqlite3.connect(str(path))
+    try:
+        return conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0] > 0
+    finally:
+        conn.close()
+
+
+def _read_key(key_path: Path) -> bytes:
+    text = key_path.read_text().strip()
+    try:
+        return bytes.fromhex(text)
+    except ValueError as exc:
+        raise WorkspaceError(f"workspace key {key_path} is corrupt") from exc
+
+
+def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
+    """Open an existing workspace, migrating it forward if tracer is newer than the file."""
+    path = resolve_db_path(db)
+    if not path.exists():
+        raise WorkspaceError(f"no workspace at {path}: run `tracer init` first (or pass --db)")
+    key_path = _key_path(path)
+    if not key_path.exists():
+        raise WorkspaceError(f"workspace secret {key_path} is missing")
+    conn = _connect(path)
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > SCHEMA_VERSION:
+        conn.close()
+        raise WorkspaceError(
+            f"{path} has schema version {version}, newer than this tracer ({SCHEMA_VERSION})")
+    migrate(conn)
+    return Workspace(path, conn, _read_key(key_path))
