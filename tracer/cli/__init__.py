@@ -6,8 +6,10 @@ import sys
 
 import click
 
+import importlib
+import pkgutil
+
 from ._common import TracerGroup, setup_logging
-from . import audit, demo, export, imports, trace, users, workspace
 
 
 @click.group(cls=TracerGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,8 +30,10 @@ def cli(ctx: click.Context, db: str | None, verbose: bool) -> None:
     setup_logging(verbose)
 
 
-for module in (workspace, users, imports, trace, export, audit, demo):
-    module.register(cli)
+# Every public module of this package is one command group with a register(cli) function.
+for _info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
+    if not _info.name.startswith("_"):
+        importlib.import_module(f"{__name__}.{_info.name}").register(cli)
 
 
 def main() -> None:
