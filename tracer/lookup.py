@@ -249,10 +249,13 @@ class Tracer:
                     continue  # locating the estate's representative expects this
                 withheld.append(f"{event} {when or 'undated'} on identity {ident.identity_id}")
         if withheld:
-            self.audit.append("scrub", {"events": withheld,
-                                        "action": "contacts withheld; account flagged for review"},
-                              actor=user_id, account_id=account["account_id"],
-                              lookup_id=result.lookup_id)
+            with self.ws.transaction() as conn:
+                conn.execute("UPDATE accounts SET review_reason = ? WHERE account_id = ?",
+                             ("; ".join(withheld), account["account_id"]))
+                self.audit.append("scrub", {"events": withheld, "action":
+                                            "contacts withheld; account flagged for review"},
+                                  actor=user_id, account_id=account["account_id"],
+                                  lookup_id=result.lookup_id)
         return withheld
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:

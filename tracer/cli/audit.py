@@ -7,10 +7,45 @@ import sys
 from pathlib import Path
 
 import click
+from rich.table import Table
 
 from ..consent.audit import AuditTrail
+from ..consent.retention import purge
+from ..consent.review import (FINDINGS, REVIEWER_ROLES, add_finding, export_text,
+                              list_lookups, lookup_trail, sample, stats)
+from ..consent.users import require_user
 from ..errors import AuditIntegrityError, InputError
-from ._common import console, err_console, with_workspace
+from ._common import console, err_console, user_option, with_workspace
+
+
+def _filters(fn):
+    """The reviewer's filters, shared by list, sample and stats."""
+    for option in reversed([
+        click.option("--actor", metavar="ID", help="Only lookups made by this user."),
+        click.option("--account", metavar="ID", help="Only lookups of this account."),
+        click.option("--purpose", metavar="CODE", help="Only lookups under this purpose."),
+        click.option("--decision", type=click.Choice(["allow", "restrict", "deny"]),
+                     help="Only lookups with this outcome."),
+        click.option("--since", metavar="DATE", help="Only lookups on or after this date."),
+        click.option("--until", metavar="DATE", help="Only lookups on or before this date."),
+    ]):
+        fn = option(fn)
+    return fn
+
+
+def _reviewer(ws, user_id):
+    return require_user(ws, user_id, roles=REVIEWER_ROLES)
+
+
+def _lookup_table(rows) -> Table:
+    table = Table("lookup", "when (UTC)", "user", "account", "purpose", "decision", "reasons")
+    for r in rows:
+        table.add_row(r["lookup_id"], r["ts"][:19], r["actor"] or "", r["account_id"] or "",
+                      r["purpose"] or "", r["decision"] or "",
+                      ", ".join(c for c in r["reason_codes"]
+                                if r["decision"] == "deny" or c not in
+                                ("user_may_trace", "account_open", "purpose_permitted")))
+    return table
 
 
 @click.group("audit")
@@ -54,6 +89,164 @@ def audit_checkpoint(ws, out: Path | None) -> None:
         console.print(f"checkpoint written to {out}")
     else:
         click.echo(text)
+
+
+@audit_group.command("list")
+@_filters
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@with_workspace
+def audit_list(ws, actor, account, purpose, decision, since, until, user_id, as_json) -> None:
+    """List lookups with who, which account, why, under which purpose, and the outcome."""
+    _reviewer(ws, user_id)
+    rows = list_lookups(ws, actor=actor, account=account, purpose=purpose, decision=decision,
+                        since=since, until=until)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+        return
+    console.print(_lookup_table(rows))
+    console.print(f"{len(rows)} lookups")
+
+
+@audit_group.command("show")
+@click.argument("lookup_id")
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print the entries as JSON.")
+@with_workspace
+def audit_show(ws, lookup_id, user_id, as_json) -> None:
+    """The full trail of one lookup: request, decision, each source asked and what came
+    back, ranking, attachments, judgements and review findings."""
+    _reviewer(ws, user_id)
+    entries = lookup_trail(ws, lookup_id)
+    if not entries:
+        raise InputError(f"no audit entries for lookup {lookup_id}")
+    if as_json:
+        click.echo(json.dumps(entries, indent=2))
+        return
+    for e in entries:
+        console.print(f"[bold]#{e['seq']} {e['event']}[/bold]  {e['ts'][:19]}  by "
+                      f"{e['actor'] or '-'}  account {e['account_id'] or '-'}")
+        for key, value in e["payload"].items():
+            if value in (None, [], {}, ""):
+                continue
+            if key == "reasons":
+                for r in value:
+                    cites = f" [{'; '.join(r['citations'])}]" if r.get("citations") else ""
+                    console.print(f"    - {r['code']}: {r['text']}{cites}")
+                continue
+            text = value if isinstance(value, str) else json.dumps(value)
+            console.print(f"    {key}: {text[:300]}")
+    try:
+        AuditTrail(ws).verify()
+        console.print("chain: verified intact")
+    except AuditIntegrityError as exc:
+        console.print(f"chain: [red]BROKEN[/red] ({exc})")
+
+
+@audit_group.command("sample")
+@click.argument("n", type=click.IntRange(min=1))
+@click.option("--seed", type=int, required=True, help="Seed: the same seed draws the same sample.")
+@_filters
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
+@with_workspace
+def audit_sample(ws, n, seed, actor, account, purpose, decision, since, until, user_id,
+                 as_json) -> None:
+    """Draw a reproducible random sample of N lookups for quality review."""
+    _reviewer(ws, user_id)
+    rows = sample(ws, n, seed, actor=actor, account=account, purpose=purpose,
+                  decision=decision, since=since, until=until)
+    if as_json:
+        for row in rows:
+            click.echo(json.dumps(row))
+    else:
+        console.print(_lookup_table(rows))
+
+
+@audit_group.command("review")
+@click.argument("lookup_id")
+@click.option("--finding", type=click.Choice(FINDINGS), required=True,
+              help="ok: the lookup was justified and handled well; issue: it was not.")
+@click.option("--note", required=True, help="What the reviewer found.")
+@user_option
+@with_workspace
+def audit_review(ws, lookup_id, finding, note, user_id) -> None:
+    """Record a reviewer's finding on LOOKUP_ID in the audit trail."""
+    reviewer = _reviewer(ws, user_id)
+    seq = add_finding(ws, lookup_id, finding, note, reviewer=reviewer["id"])
+    console.print(f"finding '{finding}' on {lookup_id} recorded as audit entry {seq}")
+
+
+@audit_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "csv"]), default="jsonl",
+              show_default=True, help="Output format.")
+@click.option("--lookup", "lookup_id", metavar="LOOKUP_ID", help="Only this lookup's entries.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write to this file instead of standard output.")
+@user_option
+@with_workspace
+def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
+    """Export audit entries with their hashes, so a regulator can recompute the chain."""
+    reviewer = _reviewer(ws, user_id)
+    chunks = export_text(ws, fmt, lookup_id=lookup_id)
+    if out:
+        with out.open("w", encoding="utf-8", newline="") as fh:
+            fh.writelines(chunks)
+    else:
+        for chunk in chunks:
+            click.echo(chunk, nl=False)
+    AuditTrail(ws).append("export", {"what": "audit", "format": fmt, "lookup": lookup_id},
+                          actor=reviewer["id"], lookup_id=lookup_id)
+    if out:
+        console.print(f"audit entries written to {out}")
+
+
+@audit_group.command("stats")
+@_filters
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_workspace
+def audit_stats(ws, actor, account, purpose, decision, since, until, user_id, as_json) -> None:
+    """Lookups and denial rates by user, purpose and reason; users outside the norm."""
+    _reviewer(ws, user_id)
+    data = stats(ws, actor=actor, account=account, purpose=purpose, decision=decision,
+                 since=since, until=until)
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    console.print(f"{data['lookups']} lookups, {data['denied']} denied")
+    for title, key in (("user", "by_user"), ("purpose", "by_purpose")):
+        table = Table(title, "lookups", "denied", "denial rate", *(("note",) if key == "by_user" else ()))
+        for name, info in data[key].items():
+            extra = ()
+            if key == "by_user":
+                extra = (f"[bold red]{info['outlier']}[/bold red]" if info["outlier"] else "",)
+            table.add_row(name, str(info["lookups"]), str(info["denied"]),
+                          f"{info['denial_rate']:.0%}", *extra)
+        console.print(table)
+    if data["denials_by_reason"]:
+        table = Table("denial reason", "count")
+        for code, count in data["denials_by_reason"].items():
+            table.add_row(code, str(count))
+        console.print(table)
+
+
+@audit_group.command("purge")
+@click.option("--before", required=True, metavar="DATE",
+              help="Redact entries of accounts with no activity since before this date "
+                   "(at least 3 years ago: 12 CFR 1006.100).")
+@click.option("--dry-run", is_flag=True, help="Only count what would be redacted.")
+@user_option
+@with_workspace
+def audit_purge(ws, before, dry_run, user_id) -> None:
+    """Redact personal data from long-inactive accounts' entries, keeping every hash."""
+    from .trace import parse_as_of
+    reviewer = _reviewer(ws, user_id)
+    report = purge(ws, parse_as_of(before, "--before"), dry_run=dry_run, actor=reviewer["id"])
+    verb = "would redact" if dry_run else "redacted"
+    console.print(f"{verb} {report.entries} entries of {len(report.accounts)} accounts "
+                  f"inactive since before {report.before}")
 
 
 def register(cli: click.Group) -> None:

@@ -16,12 +16,12 @@ from ._common import console, user_option, with_workspace
 EXIT_DENIED = 3
 
 
-def parse_as_of(value: str | None) -> date | None:
+def parse_as_of(value: str | None, option: str = "--as-of") -> date | None:
     if not value:
         return None
     parsed = parse_date(value)
     if parsed.value is None:
-        raise InputError(f"--as-of needs a full date such as 2026-01-31, got {value!r}")
+        raise InputError(f"{option} needs a full date such as 2026-01-31, got {value!r}")
     return parsed.value
 
 

@@ -7,7 +7,7 @@ import json
 import click
 from rich.table import Table
 
-from ..consent.users import ROLES, add_user, list_users
+from ..consent.users import ROLES, add_user, deactivate_user, list_users
 from ._common import console, user_option, with_workspace
 
 
@@ -26,6 +26,16 @@ def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
     """Add user ID with a role (or change an existing user's role)."""
     created = add_user(ws, new_id, role, actor=user_id)
     console.print(f"{'Added' if created else 'Updated'} user {new_id} ({role}).")
+
+
+@users_group.command("deactivate")
+@click.argument("target", metavar="ID")
+@user_option
+@with_workspace
+def users_deactivate(ws, target: str, user_id: str | None) -> None:
+    """Deactivate user ID: they can no longer trace (their history stays)."""
+    deactivate_user(ws, target, actor=user_id)
+    console.print(f"Deactivated user {target}.")
 
 
 @users_group.command("list")

@@ -94,7 +94,7 @@ def rank_contacts(identities: Sequence[Identity], *, as_of: date,
         if point.last_seen:
             others_last.setdefault((kind, value), []).append((ident_id, point.last_seen))
 
-    ranked: list[tuple[bool, ContactPoint]] = []
+    ranked: list[tuple[int, ContactPoint]] = []
     for (ident_id, kind, value), point in points.items():
         ident = point.identity
         if ident.confidence < min_identity_confidence:
@@ -144,7 +144,9 @@ def rank_contacts(identities: Sequence[Identity], *, as_of: date,
             + (("identity confidence", round(ident.confidence, 4)),),
         )
         # Reassigned numbers, new occupants and rejected contacts never rank first.
-        ranked.append((bool(used_later) or (kind, value) in rejected, cp))
+        # A collector's rejection outranks every other signal.
+        demotion = 2 if (kind, value) in rejected else 1 if used_later else 0
+        ranked.append((demotion, cp))
 
     out: list[ContactPoint] = []
     for kind in kinds:

@@ -1,0 +1,50 @@
+"""`tracer accept`, `tracer reject`, `tracer undo`: a collector's judgement on candidates."""
+
+from __future__ import annotations
+
+import click
+
+from ..attachments import CONSENT_ON_ATTACH, attach, reject, undo
+from ._common import console, user_option, with_workspace
+
+
+@click.command("accept")
+@click.argument("lookup_id")
+@click.argument("contact_ref", metavar="CONTACT_REF")
+@user_option
+@with_workspace
+def accept_cmd(ws, lookup_id: str, contact_ref: str, user_id: str | None) -> None:
+    """Attach CONTACT_REF (e.g. address:1) of LOOKUP_ID to its account, audited."""
+    attachment_id = attach(ws, lookup_id, contact_ref, user_id=user_id)
+    kind = contact_ref.split(":")[0]
+    console.print(f"attachment {attachment_id}: {contact_ref} of {lookup_id} attached; "
+                  f"consent: {CONSENT_ON_ATTACH.get(kind, '')}")
+
+
+@click.command("reject")
+@click.argument("lookup_id")
+@click.argument("contact_ref", metavar="CONTACT_REF")
+@click.option("--note", default="", help="Why it is not the debtor (e.g. wrong party answered).")
+@user_option
+@with_workspace
+def reject_cmd(ws, lookup_id: str, contact_ref: str, note: str, user_id: str | None) -> None:
+    """Record that CONTACT_REF of LOOKUP_ID does not reach the debtor; later lookups of
+    the account will not rank it first."""
+    reject(ws, lookup_id, contact_ref, user_id=user_id, note=note)
+    console.print(f"{contact_ref} of {lookup_id} recorded as not the debtor's")
+
+
+@click.command("undo")
+@click.argument("attachment_id", type=int)
+@user_option
+@with_workspace
+def undo_cmd(ws, attachment_id: int, user_id: str | None) -> None:
+    """Undo ATTACHMENT_ID: restore the account's previous contact data, audited."""
+    restored = undo(ws, attachment_id, user_id=user_id)
+    console.print(f"attachment {attachment_id} undone; restored "
+                  + ", ".join(f"{k}={v or ''}" for k, v in restored.items()))
+
+
+def register(cli: click.Group) -> None:
+    for command in (accept_cmd, reject_cmd, undo_cmd):
+        cli.add_command(command)
