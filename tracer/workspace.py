@@ -98,8 +98,43 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                      AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash)
            BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END""",
     ]),
+    (2, [
+        # Scrubs flag an account for review; consent records unlock traced channels.
+        "ALTER TABLE accounts ADD COLUMN review_reason TEXT",
+        """CREATE TABLE consents (
+            id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, channel TEXT NOT NULL,
+            value TEXT NOT NULL, status TEXT NOT NULL, recorded_at TEXT NOT NULL,
+            user_id TEXT NOT NULL, note TEXT)""",
+        "CREATE INDEX idx_consents_account ON consents(account_id, channel, value)",
+    ]),
+    (3, [
+        # Batches (tracer/batch.py): one row per batch, one per account in it.  An item
+        # moves pending -> open (decision committed, lookup_id set) -> done (results
+        # stored), each step in the same transaction as the lookup's own row.
+        """CREATE TABLE batches (
+            batch_id TEXT PRIMARY KEY, user_id TEXT NOT NULL, purpose TEXT NOT NULL,
+            reason TEXT NOT NULL, as_of TEXT NOT NULL, selection TEXT NOT NULL,
+            attach_above REAL, workers INTEGER NOT NULL DEFAULT 1, total INTEGER NOT NULL,
+            status TEXT NOT NULL, owner TEXT, created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL, finished_at TEXT, summary TEXT)""",
+        """CREATE TABLE batch_items (
+            batch_id TEXT NOT NULL, seq INTEGER NOT NULL, account_id TEXT NOT NULL,
+            status TEXT NOT NULL DEFAULT 'pending', lookup_id TEXT, result TEXT,
+            reasons TEXT, source_errors TEXT, contacts INTEGER, attached INTEGER,
+            error TEXT, done_at TEXT,
+            PRIMARY KEY (batch_id, seq), UNIQUE (batch_id, account_id))""",
+        "CREATE INDEX idx_batch_items_status ON batch_items(batch_id, status, seq)",
+        # One running batch per account: a second batch over the same accounts refuses.
+        """CREATE TABLE account_leases (
+            account_id TEXT PRIMARY KEY, batch_id TEXT NOT NULL, acquired_at TEXT NOT NULL)""",
+        "CREATE INDEX idx_account_leases_batch ON account_leases(batch_id)",
+        # The gate's per-user rate query filters on batch_id IS NULL; without this index
+        # it scans every lookup, which makes a 100k-account batch quadratic.
+        "CREATE INDEX idx_lookups_user ON lookups(user_id, batch_id, requested_at)",
+        "CREATE INDEX idx_lookups_batch ON lookups(batch_id, account_id)",
+    ]),
 ]
-SCHEMA_VERSION = MIGRATIONS[-1][0]
+SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
 
 def resolve_db_path(db: str | os.PathLike | None) -> Path:
@@ -163,7 +198,7 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
     """Apply every migration newer than the file's ``user_version``; returns those applied."""
     applied = []
     current = conn.execute("PRAGMA user_version").fetchone()[0]
-    for version, statements in MIGRATIONS:
+    for version, statements in sorted(MIGRATIONS, key=lambda m: m[0]):
         if version <= current:
             continue
         conn.execute("BEGIN IMMEDIATE")

@@ -39,6 +39,9 @@ EVENT_TYPES = {
     "export": "contacts or audit entries left the workspace",
     "review_finding": "a reviewer's finding on a lookup",
     "redaction": "a purge redacted personal data from old entries",
+    "batch_started": "a supervisor started a batch: its purpose, justification, selection and size",
+    "batch_resumed": "an interrupted batch was resumed: what was left and which lookups re-ran",
+    "batch_finished": "a batch finished: traced, located, nothing found, denied by reason, errors",
 }
 
 
