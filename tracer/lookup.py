@@ -174,11 +174,16 @@ class Tracer:
             }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
         else:
             outcome.count = len(records)
-            self.audit.append("source_result", {
+            payload = {
                 "source": name, "count": len(records), "records_sha256": _hash_records(records),
                 "elapsed_ms": outcome.elapsed_ms,
                 "record_keys": [r.key for r in records][:1000],
-            }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
+            }
+            meta = getattr(adapter, "last_call_meta", None)
+            if meta:  # billable pages, cache hits, HTTP statuses: what the call cost
+                payload["meta"] = dict(meta)
+            self.audit.append("source_result", payload, actor=user_id,
+                              account_id=account["account_id"], lookup_id=lookup_id)
         return outcome, records
 
     def _match_and_rank(self, result: LookupResult, account: dict[str, Any], records,
