@@ -19,7 +19,7 @@ from ._common import console, err_console, user_option, with_workspace
 
 
 def _filters(fn):
-    """The reviewer's filters, shared by list, sample and stats."""
+    """The reviewer's filters, shared by list, sample and stats (received as ``**filters``)."""
     for option in reversed([
         click.option("--actor", metavar="ID", help="Only lookups made by this user."),
         click.option("--account", metavar="ID", help="Only lookups of this account."),
@@ -96,11 +96,10 @@ def audit_checkpoint(ws, out: Path | None) -> None:
 @user_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @with_workspace
-def audit_list(ws, actor, account, purpose, decision, since, until, user_id, as_json) -> None:
+def audit_list(ws, user_id, as_json, **filters) -> None:
     """List lookups with who, which account, why, under which purpose, and the outcome."""
     _reviewer(ws, user_id)
-    rows = list_lookups(ws, actor=actor, account=account, purpose=purpose, decision=decision,
-                        since=since, until=until)
+    rows = list_lookups(ws, **filters)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))
@@ -151,12 +150,10 @@ def audit_show(ws, lookup_id, user_id, as_json) -> None:
 @user_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON lines.")
 @with_workspace
-def audit_sample(ws, n, seed, actor, account, purpose, decision, since, until, user_id,
-                 as_json) -> None:
+def audit_sample(ws, n, seed, user_id, as_json, **filters) -> None:
     """Draw a reproducible random sample of N lookups for quality review."""
     _reviewer(ws, user_id)
-    rows = sample(ws, n, seed, actor=actor, account=account, purpose=purpose,
-                  decision=decision, since=since, until=until)
+    rows = sample(ws, n, seed, **filters)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))
@@ -207,11 +204,10 @@ def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
 @user_option
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @with_workspace
-def audit_stats(ws, actor, account, purpose, decision, since, until, user_id, as_json) -> None:
+def audit_stats(ws, user_id, as_json, **filters) -> None:
     """Lookups and denial rates by user, purpose and reason; users outside the norm."""
     _reviewer(ws, user_id)
-    data = stats(ws, actor=actor, account=account, purpose=purpose, decision=decision,
-                 since=since, until=until)
+    data = stats(ws, **filters)
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
