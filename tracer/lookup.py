@@ -111,7 +111,8 @@ class Tracer:
         self.ws = workspace
         self.audit = AuditTrail(workspace)
         self.gate = gate or Gate(workspace)
-        self.registry = registry or SourceRegistry(RecordStore(workspace))
+        self.registry = registry or SourceRegistry(
+            RecordStore(workspace), cache_dir=workspace.path.with_name(workspace.path.name + ".cache"))
         if model is None:
             from .matching.training import workspace_model
             model = workspace_model(workspace)
@@ -220,7 +221,9 @@ class Tracer:
             contacts = []
         result.contacts = contacts
         best = max((c.confidence for c in contacts), default=0.0)
-        if not contacts and not result.withheld:
+        if result.note:
+            pass  # a scrub warning outranks the quality notes
+        elif not contacts and not result.withheld:
             result.note = "nothing found: no record matched the account well enough"
         elif contacts and best < 0.3:
             result.note = "nothing is likely current: every contact point has low confidence"
@@ -237,30 +240,37 @@ class Tracer:
                                     (name,)).fetchone() is not None
 
     def _scrub(self, result: LookupResult, account: dict[str, Any], user_id) -> list[str]:
-        """Deceased or bankruptcy events on a matched identity withhold the contacts.
+        """Deceased or bankruptcy events on a matched identity withhold the contacts;
+        on a weaker match they flag the account for review and warn, nothing more.
 
         FORMATS.md carries no account-opened date, so every such event counts (the
         conservative reading of "dated after the account was opened or unknown")."""
         policy = self.gate.policy
         estate = "deceased" in (account.get("flags") or "").split(";")
-        withheld = []
+        withheld, possible = [], []
         for ident in result.identities:
-            if ident.confidence < policy.scrub_min_identity_confidence:
+            if ident.confidence < policy.scrub_review_min_identity_confidence:
                 continue
+            sure = ident.confidence >= policy.scrub_min_identity_confidence
             for event, when in ident.events:
                 if event not in policy.scrub_events:
                     continue
                 if event == "deceased" and estate:
                     continue  # locating the estate's representative expects this
-                withheld.append(f"{event} {when or 'undated'} on identity {ident.identity_id}")
-        if withheld:
+                text = (f"{event} {when or 'undated'} on identity {ident.identity_id} "
+                        f"({ident.confidence:.2f})")
+                (withheld if sure else possible).append(text)
+        if withheld or possible:
+            action = ("contacts withheld; account flagged for review" if withheld
+                      else "possible match: account flagged for review; contacts kept")
             with self.ws.transaction() as conn:
                 conn.execute("UPDATE accounts SET review_reason = ? WHERE account_id = ?",
-                             ("; ".join(withheld), account["account_id"]))
-                self.audit.append("scrub", {"events": withheld, "action":
-                                            "contacts withheld; account flagged for review"},
+                             ("; ".join(withheld or possible), account["account_id"]))
+                self.audit.append("scrub", {"events": withheld or possible, "action": action},
                                   actor=user_id, account_id=account["account_id"],
                                   lookup_id=result.lookup_id)
+        if possible and not withheld:
+            result.note = ("review before contact: possible " + "; ".join(possible)).strip()
         return withheld
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:

@@ -51,6 +51,7 @@ class Policy:
     flags: dict[str, dict[str, Any]]
     scrub_events: tuple[str, ...]
     scrub_min_identity_confidence: float
+    scrub_review_min_identity_confidence: float = 0.3
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], path: str = "policy.toml") -> "Policy":
@@ -79,6 +80,8 @@ class Policy:
                 scrub_events=tuple(data.get("scrubs", {}).get("events", ["deceased", "bankruptcy"])),
                 scrub_min_identity_confidence=float(
                     data.get("scrubs", {}).get("min_identity_confidence", 0.8)),
+                scrub_review_min_identity_confidence=float(
+                    data.get("scrubs", {}).get("review_min_identity_confidence", 0.3)),
             )
         except KeyError as exc:
             raise ConfigError(f"{path}: missing setting {exc.args[0]!r}") from exc

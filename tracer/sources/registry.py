@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pluggy
@@ -23,14 +24,14 @@ from .base import SOURCE_KINDS, NotConfigured, Source, SourceContext, SourceInfo
 
 log = logging.getLogger("tracer.sources")
 
-DEFAULT_PLUGINS = ("tracer.sources.builtin",)
+DEFAULT_PLUGINS = ("tracer.sources.builtin", "tracer.sources.public", "tracer.sources.oscn")
 
 
 def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
-        pm.register(importlib.import_module(name), name="builtin")
+        pm.register(importlib.import_module(name), name=name.rsplit(".", 1)[-1])
     if not os.environ.get("TRACER_NO_PLUGINS"):
         pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
     # Modules named in TRACER_PLUGINS (comma-separated) are registered too: a quick way
@@ -73,7 +74,11 @@ class LoadedSource:
 class SourceRegistry:
     """The sources available to lookups in one process."""
 
-    def __init__(self, store=None, *, extra_plugins: tuple = (), settings=None):
+    def __init__(self, store=None, *, extra_plugins: tuple = (), settings=None,
+                 cache_dir: Path | None = None):
+        # HTTP caches hold debtor names in their URLs: keep them beside the workspace,
+        # under the same protection, rather than in a shared user cache directory.
+        self.cache_dir = cache_dir
         self.pm = plugin_manager(extra_plugins)
         self.settings = source_settings() if settings is None else settings
         self.loaded: dict[str, LoadedSource] = {}
@@ -89,6 +94,8 @@ class SourceRegistry:
         if cls.name in self.loaded:
             raise ConfigError(f"two plugins register a source named {cls.name!r}")
         settings = _with_env(cls.name, dict(self.settings.get(cls.name, {})))
+        if self.cache_dir is not None:
+            settings.setdefault("cache_path", str(self.cache_dir / f"{cls.name}.sqlite"))
         if settings.get("enabled") in (False, "0", "false", "no"):
             self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason="disabled in config"), None)
             log.info("Disabled source %s: disabled in config", cls.name)
