@@ -76,6 +76,16 @@ def _query_for(account: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
     return query
 
 
+def _field_coverage(records) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for record in records:
+        for name, value in record.to_dict().items():
+            if value not in (None, "") and name not in ("source", "record_id", "raw_hash",
+                                                         "ssn_hash"):
+                counts[name] = counts.get(name, 0) + 1
+    return dict(sorted(counts.items()))
+
+
 def _hash_records(records) -> str:
     digest = hashlib.sha256()
     for r in records:
@@ -179,6 +189,8 @@ class Tracer:
                 "source": name, "count": len(records), "records_sha256": _hash_records(records),
                 "elapsed_ms": outcome.elapsed_ms,
                 "record_keys": [r.key for r in records][:1000],
+                # which declared fields actually came back, for `tracer sources health`
+                "field_coverage": _field_coverage(records),
             }
             meta = getattr(adapter, "last_call_meta", None)
             if meta:  # billable pages, cache hits, HTTP statuses: what the call cost

@@ -97,8 +97,9 @@ class SourceRegistry:
         if self.cache_dir is not None:
             settings.setdefault("cache_path", str(self.cache_dir / f"{cls.name}.sqlite"))
         if settings.get("enabled") in (False, "0", "false", "no"):
-            self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason="disabled in config"), None)
-            log.info("Disabled source %s: disabled in config", cls.name)
+            reason = settings.get("disabled_reason") or "disabled in config"
+            self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason=reason), None)
+            log.info("Disabled source %s: %s", cls.name, reason)
             return
         context = SourceContext(settings=settings, store=store,
                                 logger=logging.getLogger(f"tracer.sources.{cls.name}"))

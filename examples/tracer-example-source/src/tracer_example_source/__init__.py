@@ -1,0 +1,1 @@
+"""An example tracer source plugin (see docs/adding-a-source.md)."""
