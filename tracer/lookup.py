@@ -17,6 +17,7 @@ from typing import Any
 from .consent.audit import AuditTrail, canonical_json, now_iso
 from .consent.gate import Gate, LookupRequest
 from .matching.features import Features, features_of
+from .matching.graph import persist_graph
 from .matching.identities import identify
 from .matching.model import MatchModel
 from .matching.ranking import rank_contacts
@@ -127,6 +128,8 @@ class Tracer:
             from .matching.training import workspace_model
             model = workspace_model(workspace)
         self.model = model
+        #: Store each lookup's identity graph for `tracer graph` (batches switch it off).
+        self.persist_graphs = True
 
     def trace(self, account_id: str, *, user_id: str | None, purpose: str, reason: str,
               as_of: date | None = None, judgment_ref: str | None = None,
@@ -215,6 +218,8 @@ class Tracer:
             seen.add(f.key)
             features.append(f)
         outcome = identify(account_features, features, self.model)
+        if self.persist_graphs:  # batches rebuild graphs on demand from the audit instead
+            persist_graph(self.ws, result.lookup_id, account_features, outcome, self.model)
         log.debug("lookup %s: %d records, %d pairs scored, %d identities", result.lookup_id,
                   len(features), outcome.pairs_scored, len(outcome.identities))
         rejected = self._rejected(account["account_id"])

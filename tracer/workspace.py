@@ -133,6 +133,18 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         "CREATE INDEX idx_lookups_user ON lookups(user_id, batch_id, requested_at)",
         "CREATE INDEX idx_lookups_batch ON lookups(batch_id, account_id)",
     ]),
+    (4, [
+        # The identity graph behind each lookup (tracer/matching/graph.py): records and
+        # attributes as nodes; same-person and has-attribute edges.
+        """CREATE TABLE graph_nodes (
+            lookup_id TEXT NOT NULL, node_id TEXT NOT NULL, kind TEXT NOT NULL,
+            label TEXT NOT NULL, identity_id TEXT, detail TEXT NOT NULL DEFAULT '{}',
+            PRIMARY KEY (lookup_id, node_id))""",
+        """CREATE TABLE graph_edges (
+            lookup_id TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL, kind TEXT NOT NULL,
+            probability REAL, first_seen TEXT, last_seen TEXT, evidence TEXT,
+            PRIMARY KEY (lookup_id, src, dst, kind))""",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

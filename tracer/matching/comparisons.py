@@ -161,6 +161,70 @@ def L(label, kind, *, null=False, agree=False, **params) -> Level:
     return Level(label, kind, params, null, agree)
 
 
+def _levenshtein_at_most(limit: int) -> Test:
+    return lambda a, b, fa, fb: Levenshtein.distance(str(a), str(b)) <= limit
+
+
+def _date_transposed(a, b, fa, fb):
+    return len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
+
+
+def _same_year(a, b, fa, fb):
+    return a[:4] == b[:4]
+
+
+LEVEL_KINDS.update({
+    "levenshtein": _levenshtein_at_most,
+    "date_transposed": lambda: _date_transposed,
+    "same_year": lambda: _same_year,
+})
+
+
+def extra_comparison(column: str, kind: str) -> Comparison:
+    """The comparison for an extra column declared ``--compare COLUMN=KIND``.
+
+    ``identifier`` (a full id such as FEBRL's soc_sec_id) corroborates a merge and is
+    hard: two different full ids forbid it.  Typos are tolerated by the one-edit level.
+    """
+    if kind == "identifier":
+        return Comparison(column, column, (
+            L("null", "null", null=True), L("exact", "exact", agree=True),
+            L("one edit", "levenshtein", agree=True, limit=1),
+            L("two edits", "levenshtein", limit=2), L("else", "else")))
+    if kind == "name":
+        return Comparison(column, column, (
+            L("null", "null", null=True), L("exact", "exact"),
+            L("jw>=0.92", "jaro_winkler", threshold=0.92),
+            L("jw>=0.88", "jaro_winkler", threshold=0.88), L("else", "else")))
+    if kind == "date":
+        return Comparison(column, column, (
+            L("null", "null", null=True), L("exact", "exact", agree=True),
+            L("transposed", "date_transposed", agree=True),
+            L("one digit off", "levenshtein", limit=1), L("same year", "same_year"),
+            L("else", "else")))
+    if kind == "exact":
+        return Comparison(column, column, (
+            L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else")))
+    if kind == "text":
+        return Comparison(column, column, (
+            L("null", "null", null=True), L("exact", "exact", agree=True),
+            L("jw>=0.9", "jaro_winkler", agree=True, threshold=0.9),
+            L("jw>=0.8", "jaro_winkler", threshold=0.8), L("else", "else")))
+    raise ValueError(f"unknown comparison kind {kind!r}: use identifier, name, date, exact "
+                     "or text")
+
+
+#: Default m for an extra comparison's levels (EM re-estimates them), by kind.
+EXTRA_DEFAULT_M = {
+    "identifier": {"exact": 0.85, "one edit": 0.08, "two edits": 0.03, "else": 0.04},
+    "name": {"exact": 0.85, "jw>=0.92": 0.07, "jw>=0.88": 0.03, "else": 0.05},
+    "date": {"exact": 0.85, "transposed": 0.02, "one digit off": 0.07, "same year": 0.02,
+             "else": 0.04},
+    "exact": {"exact": 0.9, "else": 0.1},
+    "text": {"exact": 0.8, "jw>=0.9": 0.1, "jw>=0.8": 0.05, "else": 0.05},
+}
+
+
 #: The comparisons used to match people (trace and resolve).
 PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("first_name", "first", (

@@ -81,6 +81,34 @@ class MatchModel:
         """True when something beyond name and partial SSN agrees."""
         return any(comp.levels[index].agree for comp, index in zip(self.comparisons, levels))
 
+    # -- bulk scoring ---------------------------------------------------------------------------
+    def bayes_factor_table(self) -> list:
+        """log2 Bayes factor per comparison per level, as numpy arrays (for bulk scoring)."""
+        import numpy as np
+        return [np.array(row, dtype=float) for row in self._log_bf]
+
+    def score_gammas(self, gammas, tf_weights=None):
+        """(match weight, probability) arrays for a level matrix (pairs x comparisons);
+        ``tf_weights`` is an optional extra weight per pair (term-frequency adjustments)."""
+        import numpy as np
+        weight = np.full(len(gammas), self._prior_weight)
+        for c, row in enumerate(self.bayes_factor_table()):
+            weight += row[gammas[:, c]]
+        if tf_weights is not None:
+            weight += tf_weights
+        return weight, 1.0 / (1.0 + np.exp2(-np.clip(weight, -200, 200)))
+
+    def level_masks(self):
+        """Per comparison: (is hard conflict, corroborates) boolean arrays over its levels."""
+        import numpy as np
+        out = []
+        for comp in self.comparisons:
+            conflict = np.array([comp.hard and lvl.label in ("else", "conflict")
+                                 for lvl in comp.levels])
+            agree = np.array([lvl.agree for lvl in comp.levels])
+            out.append((conflict, agree))
+        return out
+
     # -- persistence ----------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         return {"format": MODEL_FORMAT, "prior": self.prior, "m": self.m, "u": self.u,

@@ -1,16 +1,208 @@
-"""Which match model a workspace uses: the latest trained one saved in it, else the
-shipped defaults (``config/matching.toml``)."""
+"""Training a match model without labels, and which model a workspace uses.
+
+``train_model``: u from random record pairs, m by EM per blocking rule (each rule's own
+comparisons held fixed, as Splink does), then the prior λ — the chance two random
+records are the same person — from the expected number of matches among the blocked
+pairs.  ``workspace_model``: the latest model saved in the workspace (``tracer model
+train``), else the shipped defaults (``config/matching.toml``).
+"""
 
 from __future__ import annotations
 
 import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, Sequence
 
+import numpy as np
+
+from .blocking import BlockingRule
+from .comparisons import Comparison
+from .em import estimate_u, expectation_maximisation
+from .levels import pair_levels
 from .model import MatchModel, default_model
+from .table import RecordTable
+
+log = logging.getLogger("tracer.matching.training")
+
+#: A workspace with at least this many records trains its own model automatically (on
+#: first use); below it the estimates would be noise and the shipped defaults are better.
+AUTO_TRAIN_MIN_RECORDS = 5_000
+#: Training reads at most this many records (evenly spread over the table).
+TRAIN_MAX_RECORDS = 200_000
+U_SAMPLES = 200_000
+#: Below this many records EM has too little to learn from: m keeps its configured values.
+EM_MIN_RECORDS = 1_000
 
 
-def workspace_model(ws) -> MatchModel:
+def random_pairs(table: RecordTable, count: int, *, seed: int = 42, link: bool = False):
+    """``count`` random distinct pairs (cross-file only when linking), deterministic for
+    a table in canonical order."""
+    n = len(table)
+    rng = np.random.default_rng(seed)
+    if n < 2:
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    if link:
+        a_idx = np.flatnonzero(table.file == 0)
+        b_idx = np.flatnonzero(table.file == 1)
+        if not len(a_idx) or not len(b_idx):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        left = a_idx[rng.integers(0, len(a_idx), count)]
+        right = b_idx[rng.integers(0, len(b_idx), count)]
+        return left, right
+    left = rng.integers(0, n, count)
+    right = rng.integers(0, n - 1, count)
+    right = np.where(right >= left, right + 1, right)
+    return left, right
+
+
+def initial_m(comparisons: Sequence[Comparison], defaults: dict[str, dict[str, float]]):
+    """Starting m per level: the configured value, else a generic decreasing guess."""
+    out = []
+    for comp in comparisons:
+        given = defaults.get(comp.name, {})
+        values = []
+        real = [lvl for lvl in comp.levels if not lvl.is_null]
+        for lvl in comp.levels:
+            if lvl.is_null:
+                values.append(1.0)
+            elif lvl.label in given:
+                values.append(float(given[lvl.label]))
+            else:
+                rank = real.index(lvl)
+                values.append(0.8 if rank == 0 else 0.2 / max(len(real) - 1, 1))
+        arr = np.array(values)
+        nulls = np.array([lvl.is_null for lvl in comp.levels])
+        arr[~nulls] = arr[~nulls] / arr[~nulls].sum()
+        out.append(arr)
+    return out
+
+
+def _as_dict(comparisons, arrays) -> dict[str, dict[str, float]]:
+    return {comp.name: {lvl.label: round(float(v), 8) for lvl, v in zip(comp.levels, arr)
+                        if not lvl.is_null}
+            for comp, arr in zip(comparisons, arrays)}
+
+
+def train_model(table: RecordTable, comparisons: Sequence[Comparison],
+                rules: Sequence[BlockingRule], rule_codes: Sequence[np.ndarray],
+                union_codes: np.ndarray, union_gammas: np.ndarray, *,
+                link: bool = False, m_defaults: dict | None = None,
+                settings: dict[str, Any] | None = None, u_samples: int = U_SAMPLES,
+                seed: int = 42) -> MatchModel:
+    """A trained :class:`MatchModel` for ``table``'s records.
+
+    ``rule_codes[r]`` are the pair codes (``i * n + j``) rule ``r`` produced and
+    ``union_codes``/``union_gammas`` the deduplicated union and its level matrix.
+    """
+    comparisons = tuple(comparisons)
+    n = len(table)
+    left, right = random_pairs(table, min(u_samples, max(n * (n - 1) // 2, 1)), seed=seed,
+                               link=link)
+    u = estimate_u(pair_levels(comparisons, table, left, right), comparisons)
+    m0 = initial_m(comparisons, m_defaults or {})
+    small = n < EM_MIN_RECORDS
+    if small:
+        # Too few records to learn from: configured u where there is one.
+        configured = default_model().u
+        u = [initial_m([comp], configured)[0] if comp.name in configured else u[c]
+             for c, comp in enumerate(comparisons)]
+    names = [c.name for c in comparisons]
+    sums = [np.zeros(len(c.levels)) for c in comparisons]
+    weights = [0.0] * len(comparisons)
+    sessions = []
+    for rule, codes in zip(rules, rule_codes):
+        if len(codes) < 50 or n < EM_MIN_RECORDS:
+            continue
+        rows = np.searchsorted(union_codes, codes)
+        fixed = [names.index(c) for c in rule.covers if c in names]
+        result = expectation_maximisation(union_gammas[rows], comparisons, m0, u, 0.1,
+                                          fixed=fixed)
+        expected = result.prior * len(codes)
+        sessions.append({"rule": rule.label, "pairs": int(len(codes)),
+                         "iterations": result.iterations, "converged": result.converged,
+                         "prior": round(result.prior, 6)})
+        for c in range(len(comparisons)):
+            if c in fixed:
+                continue
+            sums[c] += result.m[c] * expected
+            weights[c] += expected
+    m = [sums[c] / weights[c] if weights[c] > 0 else m0[c] for c in range(len(comparisons))]
+    for c, comp in enumerate(comparisons):
+        m[c][[lvl.is_null for lvl in comp.levels]] = 1.0
+    # λ: expected matches among the blocked pairs over all possible pairs.
+    fit = expectation_maximisation(union_gammas, comparisons, m, u, 0.01, update_m=False)
+    expected_matches = fit.prior * len(union_codes)
+    if link:
+        possible = int((table.file == 0).sum()) * int((table.file == 1).sum())
+    else:
+        possible = n * (n - 1) // 2
+    prior = float(np.clip(expected_matches / max(possible, 1), 1e-12, 0.5))
+    if small:
+        prior = default_model().prior
+    model_settings = dict(default_model().settings)
+    model_settings.update(settings or {})
+    model_settings["blocking_rules"] = [r.to_dict() for r in rules]
+    return MatchModel(comparisons, _as_dict(comparisons, m), _as_dict(comparisons, u), prior,
+                      model_settings,
+                      {"records": n, "blocked_pairs": int(len(union_codes)),
+                       "random_pairs": int(len(left)), "em_sessions": sessions,
+                       "expected_matches": round(expected_matches, 1),
+                       "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+
+# -- the workspace's model -----------------------------------------------------------------
+
+_RECORD_COLUMNS = ("record_id", "source", "first_name", "middle_name", "last_name", "suffix",
+                   "full_name", "dob", "ssn_last4", "street", "unit", "city", "state", "zip",
+                   "phone", "phone_type", "email")
+
+
+def workspace_model(ws, *, auto_train: bool = True) -> MatchModel:
+    """The latest saved model; trains and saves one first when there is none and the
+    workspace holds at least :data:`AUTO_TRAIN_MIN_RECORDS` records."""
     row = ws.conn.execute(
         "SELECT model FROM match_models ORDER BY version DESC LIMIT 1").fetchone()
     if row:
         return MatchModel.from_dict(json.loads(row[0]))
+    if auto_train and record_count(ws) >= AUTO_TRAIN_MIN_RECORDS:
+        model = train_workspace_model(ws)
+        save_model(ws, model)
+        return model
     return default_model()
+
+
+def record_count(ws) -> int:
+    return ws.conn.execute("SELECT count(*) FROM records").fetchone()[0]
+
+
+def train_workspace_model(ws, *, max_records: int = TRAIN_MAX_RECORDS) -> MatchModel:
+    """Train on the workspace's records table (a spread sample of at most ``max_records``)."""
+    from .resolve import ResolveConfig, resolve_rows
+
+    total = record_count(ws)
+    step = max(1, total // max_records)
+    cur = ws.conn.execute(
+        f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE id % ? = 0 ORDER BY id",
+        (step,))
+    rows = []
+    for rid, *values in cur:
+        row = dict(zip(_RECORD_COLUMNS, values))
+        row["record_id"] = str(rid)
+        rows.append(row)
+    if len(rows) < 2:
+        return default_model()
+    result = resolve_rows(rows, ResolveConfig())
+    model = result.model
+    model.trained_on["source"] = f"workspace records table ({len(rows):,} of {total:,} records)"
+    return model
+
+
+def save_model(ws, model: MatchModel) -> int:
+    """Store ``model`` as the workspace's next version; returns the version."""
+    with ws.transaction() as conn:
+        version = (conn.execute("SELECT max(version) FROM match_models").fetchone()[0] or 0) + 1
+        conn.execute("INSERT INTO match_models (version, created_at, model) VALUES (?,?,?)",
+                     (version, datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                      model.to_json()))
+    return version

@@ -58,7 +58,17 @@ def normalize_phone_type(text: object) -> str | None:
 
 def normalize_phone(text: object, region: str = "US", declared_type: object = None) -> PhoneResult:
     """Parse a phone number; ``declared_type`` (mobile/landline/voip) overrides the guess."""
-    return _normalize(as_text(text), as_text(region).upper() or "US", as_text(declared_type))
+    raw, region, declared = as_text(text), as_text(region).upper() or "US", as_text(declared_type)
+    if region == "US" and (m := _SIMPLE_NANP.fullmatch(raw)):
+        # "(217) 555-0134", "217.555.0134", "+1 217 555 0134" share one cache entry; a
+        # valid number's problems never quote the raw text, so the result is the same.
+        result = _normalize(m[1] + m[2] + m[3], region, declared)
+        if result.e164:
+            return result
+    return _normalize(raw, region, declared)
+
+
+_SIMPLE_NANP = re.compile(r"(?:\+?1[\s.-]*)?\(?(\d{3})\)?[\s.-]*(\d{3})[\s.-]*(\d{4})")
 
 
 @lru_cache(maxsize=65536)

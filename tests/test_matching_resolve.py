@@ -1,0 +1,118 @@
+"""`tracer resolve`: FEBRL4 linkage quality, row-order invariance, the CLI contract."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from tracer.matching.resolve import ResolveConfig, resolve_rows
+from tracer.synthetic import generate_world
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+import match_febrl  # noqa: E402
+
+FEBRL = Path("/work/shared/data/febrl")
+
+
+@pytest.mark.skipif(not FEBRL.exists(), reason="FEBRL data not available")
+def test_febrl4_link_f1_without_labels():
+    result = match_febrl.run("febrl4")
+    assert result["precision"] >= 0.999
+    assert result["f1"] >= 0.995, result
+
+
+@pytest.fixture(scope="module")
+def small_world_rows():
+    world = generate_world(60, seed=11)
+    return list(world.record_rows())
+
+
+@settings(max_examples=3, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 10_000))
+def test_resolve_is_row_order_invariant(small_world_rows, seed):
+    base = resolve_rows(small_world_rows, ResolveConfig())
+    expected = dict(zip((r["record_id"] for r in small_world_rows), base.cluster_ids()))
+    shuffled = small_world_rows[:]
+    random.Random(seed).shuffle(shuffled)
+    again = resolve_rows(shuffled, ResolveConfig())
+    got = dict(zip((r["record_id"] for r in shuffled), again.cluster_ids()))
+    assert got == expected
+
+
+def test_resolve_keeps_jr_and_sr_apart():
+    rows = [
+        dict(record_id="1", first_name="John", last_name="Quade", suffix="JR", dob="1990-04-02",
+             street="12 Oak St", city="Springfield", state="IL", zip="62704"),
+        dict(record_id="2", first_name="John", last_name="Quade", suffix="JR", dob="1990-04-02",
+             street="12 Oak St", city="Springfield", state="IL", zip="62704", phone="217-555-0101"),
+        dict(record_id="3", first_name="John", last_name="Quade", suffix="SR", dob="1962-09-15",
+             street="12 Oak St", city="Springfield", state="IL", zip="62704", phone="217-555-0101"),
+        dict(record_id="4", first_name="John", last_name="Quade", dob="1962-09-15",
+             street="12 Oak St", city="Springfield", state="IL", zip="62704"),
+    ]
+    ids = resolve_rows(rows, ResolveConfig(threshold=0.5)).cluster_ids()
+    assert ids[0] == ids[1]
+    assert ids[2] != ids[0] and ids[3] != ids[0]
+
+
+def test_partial_ssn_and_name_alone_never_merge():
+    rows = [dict(record_id=str(i), first_name="Ana", last_name="Velasquez-Oduya",
+                 ssn_last4="4321", city="Boise", state="ID") for i in range(3)]
+    ids = resolve_rows(rows, ResolveConfig(threshold=0.01)).cluster_ids()
+    assert len(set(ids)) == 3
+
+
+def _write(path: Path, rows: list[dict]) -> Path:
+    with path.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def test_cli_dedupe_writes_clusters_pairs_and_reusable_settings(ws, small_world_rows):
+    rows = [{"ID": r["record_id"], **{k: v for k, v in r.items() if k != "record_id"}}
+            for r in small_world_rows]
+    src = _write(ws.root / "in.csv", rows)
+    out, pairs, model = ws.root / "out.csv", ws.root / "pairs.csv", ws.root / "model.json"
+    run = ws("resolve", src, "--out", out, "--pairs", pairs, "--map", "ID=record_id",
+             "--settings", model)
+    assert run.exit_code == 0, run.output
+    result = list(csv.DictReader(out.open()))
+    assert [r["record_id"] for r in result] == [r["ID"] for r in rows]
+    assert len({r["cluster_id"] for r in result}) < len(result)
+    header = next(csv.reader(pairs.open()))
+    assert {"left_id", "right_id", "probability", "first_name", "first_name_bf"} <= set(header)
+    saved = json.loads(model.read_text())
+    assert saved["m"]["dob"]["exact"] > saved["u"]["dob"]["exact"]
+    out2 = ws.root / "out2.csv"
+    assert ws("resolve", src, "--out", out2, "--map", "ID=record_id",
+              "--settings", model).exit_code == 0
+    assert out2.read_text() == out.read_text()
+
+
+def test_cli_link_two_files_with_extra_identifier(ws):
+    left = [dict(record_id="a1", given="Mia", surname="Lund", sid="1234567", dob="1980-01-02"),
+            dict(record_id="a2", given="Tom", surname="Berg", sid="7654321", dob="1975-05-06")]
+    right = [dict(record_id="b1", given="Mia", surname="Lund", sid="1234567", dob="1980-01-02"),
+             dict(record_id="b2", given="Ola", surname="Nord", sid="5555555", dob="1990-09-09")]
+    a, b = _write(ws.root / "a.csv", left), _write(ws.root / "b.csv", right)
+    out = ws.root / "out.csv"
+    run = ws("resolve", a, "--link", b, "--out", out, "--map", "given=first_name",
+             "--map", "surname=last_name", "--compare", "sid=identifier", "--threshold", "0.5")
+    assert run.exit_code == 0, run.output
+    result = {(r["file"], r["record_id"]): r["cluster_id"] for r in csv.DictReader(out.open())}
+    assert result[("1", "a1")] == result[("2", "b1")]
+    assert result[("1", "a2")] != result[("2", "b2")]
+
+
+def test_cli_rejects_unknown_compare_kind(ws):
+    src = _write(ws.root / "x.csv", [dict(record_id="1", first_name="A", last_name="B")])
+    run = ws("resolve", src, "--out", ws.root / "o.csv", "--compare", "x=fuzzy")
+    assert run.exit_code != 0 and "kind must be one of" in run.output

@@ -1,0 +1,50 @@
+"""`tracer graph`: the identity graph behind an account's latest lookup."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from ..consent.audit import AuditTrail
+from ..consent.users import require_user
+from ..errors import InputError
+from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
+from ..matching.training import workspace_model
+from ._common import user_option, with_workspace
+
+
+@click.command("graph")
+@click.argument("account_id")
+@click.option("--format", "fmt", type=click.Choice(["json", "html"]), default="json",
+              help="json (default) or html: one self-contained page, no external assets.")
+@click.option("--lookup", "lookup_id", help="A specific lookup (default: the latest).")
+@click.option("--out", "out_path", type=click.Path(dir_okay=False),
+              help="Write to this file instead of stdout.")
+@user_option
+@with_workspace
+def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
+    """Records, addresses, phones and emails behind ACCOUNT_ID's lookup, with same-person
+    probabilities and has-attribute dates.  --format html writes one self-contained page."""
+    user = require_user(ws, user_id)
+    lookup_id = lookup_id or latest_lookup(ws, account_id)
+    if lookup_id is None:
+        raise InputError(f"account {account_id} has no allowed lookup yet: run `tracer trace`")
+    graph = load_graph(ws, lookup_id)
+    if graph is None:
+        rebuild_graph(ws, lookup_id, workspace_model(ws, auto_train=False))
+        graph = load_graph(ws, lookup_id) or {"nodes": [], "edges": []}
+    title = f"Identity graph: account {account_id}, lookup {lookup_id}"
+    text = render_html(graph, title) if fmt == "html" else json.dumps(
+        {"account_id": account_id, "lookup_id": lookup_id, **graph}, indent=2)
+    AuditTrail(ws).append("export", {"what": "identity graph", "format": fmt},
+                          actor=user["id"], account_id=account_id, lookup_id=lookup_id)
+    if out_path:
+        with open(out_path, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    else:
+        click.echo(text)
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(graph_cmd)

@@ -1,0 +1,136 @@
+"""`tracer resolve`: deduplicate one record file or link two, offline, no workspace."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from ..csvio import open_csv, parse_maps
+from ..errors import InputError
+from ..matching.model import MatchModel
+from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
+from ..matching.table import EXTRA_KINDS
+from ._common import err_console
+
+
+def _read(path: str, column_map: dict[str, str]) -> list[dict]:
+    src = open_csv(path, column_map)
+    try:
+        rows = []
+        for line, row, _raw in src.rows():
+            if not row.get("record_id"):
+                row["record_id"] = f"line{line}"
+            rows.append(row)
+        return rows
+    finally:
+        src.close()
+
+
+def _parse_compare(pairs) -> dict[str, str]:
+    out = {}
+    for name, kind in parse_maps(pairs).items():
+        if kind not in EXTRA_KINDS:
+            raise InputError(f"--compare {name}={kind}: kind must be one of "
+                             f"{', '.join(EXTRA_KINDS)}")
+        out[name] = kind
+    return out
+
+
+class _Progress:
+    """A rich progress bar on stderr, only on a terminal."""
+
+    def __init__(self):
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+            self.bar = Progress(console=err_console, transient=True)
+            self.tasks: dict[str, int] = {}
+
+    def __enter__(self):
+        if self.bar:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.bar:
+            return
+        if stage not in self.tasks:
+            self.tasks[stage] = self.bar.add_task(stage, total=total)
+        self.bar.update(self.tasks[stage], completed=done, total=total)
+
+
+@click.command("resolve")
+@click.argument("input_csv", type=click.Path(dir_okay=False))
+@click.option("--link", "link_csv", type=click.Path(dir_okay=False),
+              help="Link INPUT to this second file instead of deduplicating INPUT.")
+@click.option("--out", "out_path", required=True, type=click.Path(dir_okay=False),
+              help="Write record_id, cluster_id (and file when linking) here.")
+@click.option("--pairs", "pairs_path", type=click.Path(dir_okay=False),
+              help="Write the scored pairs with per-field evidence here.")
+@click.option("--map", "maps", multiple=True, metavar="THEIRS=OURS",
+              help="Rename a column to a FORMATS.md §2 name, e.g. --map surname=last_name.")
+@click.option("--compare", "compares", multiple=True, metavar="COLUMN=KIND",
+              help="Also compare an extra column: identifier, name, date, exact or text.")
+@click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              help=f"Match probability that joins two records (default {DEFAULT_THRESHOLD}).")
+@click.option("--settings", "settings_path", type=click.Path(dir_okay=False),
+              help="Trained model JSON: reused when it exists, written after training if not.")
+def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, threshold,
+                settings_path) -> None:
+    """Find which records of INPUT_CSV (or of INPUT_CSV and --link OTHER) are the same
+    person: blocking, comparison levels, Fellegi-Sunter scores trained without labels,
+    clustering with the mixed-file guard.  The result does not depend on row order."""
+    column_map = parse_maps(maps)
+    extra = _parse_compare(compares)
+    rows = _read(input_csv, column_map)
+    other = _read(link_csv, column_map) if link_csv else None
+    for name in extra:
+        if rows and name not in rows[0]:
+            raise InputError(f"--compare {name}: no such column in {input_csv}")
+    model = None
+    if settings_path and Path(settings_path).exists():
+        try:
+            model = MatchModel.from_dict(json.loads(Path(settings_path).read_text()))
+        except (ValueError, KeyError) as exc:
+            raise InputError(f"{settings_path} is not a tracer model: {exc}") from exc
+    config = ResolveConfig(extra_kinds=extra)
+    if threshold is not None:
+        config.threshold = threshold
+    elif model is not None:
+        config.threshold = float(model.settings.get("link_threshold", DEFAULT_THRESHOLD))
+    with _Progress() as progress:
+        result = resolve_rows(rows, config, other=other, model=model, progress=progress)
+    if settings_path and model is None:
+        Path(settings_path).write_text(result.model.to_json())
+    ids = result.cluster_ids()
+    with open(out_path, "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["file", "record_id", "cluster_id"] if other is not None
+                        else ["record_id", "cluster_id"])
+        position = 0
+        for number, part in enumerate([rows] + ([other] if other is not None else [])):
+            for row in part:
+                prefix = [number + 1] if other is not None else []
+                writer.writerow([*prefix, row["record_id"], ids[position]])
+                position += 1
+    if pairs_path:
+        with open(pairs_path, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.DictWriter(fh, fieldnames=result.pair_columns())
+            writer.writeheader()
+            for row in result.pair_rows():
+                writer.writerow(row)
+    clusters = len(set(ids))
+    err_console.print(f"{len(ids):,} records -> {clusters:,} clusters; "
+                      f"{result.report.total:,} pairs compared; threshold {config.threshold}")
+
+
+def register(cli: click.Group) -> None:
+    cli.add_command(resolve_cmd)

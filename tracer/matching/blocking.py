@@ -1,0 +1,175 @@
+"""Blocking rules as data: which record pairs are worth comparing at all.
+
+A rule is a tuple of table columns that must all be present and equal
+(``block_on("last_key", "dob_year")``).  Candidate pairs are the union of every rule's
+pairs, deduplicated; blocks bigger than ``max_block`` (a surname shared by thousands) are
+skipped and reported rather than exploding into millions of pairs.
+
+    rules = (block_on("last_key", "dob_year"), block_on("ssn_last4", "first_initial"))
+    pairs, report = candidate_pairs(table, rules)
+    print(report.table())
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .table import RecordTable
+
+DEFAULT_MAX_BLOCK = 400
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    columns: tuple[str, ...]
+    #: comparisons forced to agree by this rule (EM does not estimate them from its pairs)
+    covers: tuple[str, ...] = ()
+    name: str = ""
+
+    @property
+    def label(self) -> str:
+        return self.name or " + ".join(self.columns)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"columns": list(self.columns), "covers": list(self.covers), "name": self.name}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "BlockingRule":
+        return cls(tuple(data["columns"]), tuple(data.get("covers", ())), data.get("name", ""))
+
+
+def block_on(*columns: str, covers: Sequence[str] = (), name: str = "") -> BlockingRule:
+    return BlockingRule(tuple(columns), tuple(covers), name)
+
+
+#: Rules for people files (FORMATS.md §2), each selective on its own.
+PEOPLE_RULES: tuple[BlockingRule, ...] = (
+    block_on("last_key", "dob_year", covers=("last_name",), name="surname phonetic + birth year"),
+    block_on("ssn_last4", "first_initial", covers=("ssn_last4",), name="ssn last4 + first initial"),
+    block_on("phone", "last_key", covers=("phone", "last_name"), name="phone + surname phonetic"),
+    block_on("email", covers=("email",), name="email"),
+    block_on("addr_key", covers=("address",), name="address"),
+    block_on("zip3", "first_any", "last_key", covers=("last_name",),
+             name="zip3 + first name + surname phonetic"),
+    block_on("first_any", "dob", covers=("first_name", "dob"), name="first name + dob"),
+)
+
+
+@dataclass
+class RuleReport:
+    label: str
+    pairs: int = 0
+    new_pairs: int = 0
+    blocks: int = 0
+    skipped_blocks: int = 0
+    skipped_records: int = 0
+
+
+@dataclass
+class BlockingReport:
+    rules: list[RuleReport] = field(default_factory=list)
+    total: int = 0
+
+    def table(self) -> str:
+        lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'skipped blocks':>15}"]
+        for r in self.rules:
+            lines.append(f"{r.label:<42} {r.pairs:>12,} {r.new_pairs:>12,} "
+                         f"{r.skipped_blocks:>8,} ({r.skipped_records:,} rec)")
+        lines.append(f"{'union (deduplicated)':<42} {self.total:>12,}")
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"total": self.total, "rules": [r.__dict__ for r in self.rules]}
+
+
+def _block_codes(table: RecordTable, rule: BlockingRule) -> np.ndarray:
+    """An int64 block code per record; -1 when a rule column is missing."""
+    n = len(table)
+    code = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    for name in rule.columns:
+        col = table.column(name)
+        if col.dtype.kind in "iu":
+            valid &= col >= 0
+            values = col.astype(np.int64)
+        else:
+            present = col != None  # noqa: E711
+            valid &= present
+            values = np.zeros(n, dtype=np.int64)
+            if present.any():
+                _, inverse = np.unique(col[present].astype(str), return_inverse=True)
+                values[present] = inverse
+        code = code * (int(values.max(initial=0)) + 1) + values
+        # Re-densify so products of several columns never overflow int64.
+        _, code = np.unique(code, return_inverse=True)
+        code = code.astype(np.int64)
+    code[~valid] = -1
+    return code
+
+
+def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAULT_MAX_BLOCK,
+               link: bool = False, report: RuleReport | None = None) -> np.ndarray:
+    """Pairs (as ``i * n + j`` with i < j) of records in the same block of ``rule``."""
+    n = len(table)
+    codes = _block_codes(table, rule)
+    members = np.flatnonzero(codes >= 0)
+    if len(members) < 2:
+        return np.empty(0, dtype=np.int64)
+    order = members[np.argsort(codes[members], kind="stable")]
+    sorted_codes = codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
+    sizes = np.diff(np.r_[starts, len(order)])
+    out = []
+    for size in np.unique(sizes):
+        if size < 2:
+            continue
+        group_starts = starts[sizes == size]
+        if size > max_block:
+            if report:
+                report.skipped_blocks += len(group_starts)
+                report.skipped_records += int(size) * len(group_starts)
+            continue
+        if report:
+            report.blocks += len(group_starts)
+        groups = order[group_starts[:, None] + np.arange(size)[None, :]]
+        a_pos, b_pos = np.triu_indices(size, 1)
+        a, b = groups[:, a_pos].ravel(), groups[:, b_pos].ravel()
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        if link:
+            keep = table.file[lo] != table.file[hi]
+            lo, hi = lo[keep], hi[keep]
+        out.append(lo.astype(np.int64) * n + hi)
+    if not out:
+        return np.empty(0, dtype=np.int64)
+    return np.unique(np.concatenate(out))
+
+
+def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
+                    max_block: int = DEFAULT_MAX_BLOCK, link: bool = False,
+                    rule_codes: list | None = None
+                    ) -> tuple[np.ndarray, np.ndarray, BlockingReport]:
+    """(left indices, right indices, report): the deduplicated union of every rule.
+    ``rule_codes``, when given, receives each rule's own pair codes (for training)."""
+    n = len(table)
+    report = BlockingReport()
+    seen = np.empty(0, dtype=np.int64)
+    for rule in rules:
+        rr = RuleReport(rule.label)
+        codes = rule_pairs(table, rule, max_block=max_block, link=link, report=rr)
+        rr.pairs = len(codes)
+        if rule_codes is not None:
+            rule_codes.append(codes)
+        fresh = np.setdiff1d(codes, seen, assume_unique=True)
+        rr.new_pairs = len(fresh)
+        seen = np.union1d(seen, fresh)
+        report.rules.append(rr)
+    report.total = len(seen)
+    return seen // max(n, 1), seen % max(n, 1), report
+
+
+def rules_for(table: RecordTable, rules: Sequence[BlockingRule]) -> list[BlockingRule]:
+    """The rules whose columns the table actually fills."""
+    return [r for r in rules if all(table.has_values(c) for c in r.columns)]

@@ -1,0 +1,185 @@
+"""The identity graph behind a lookup: records and attributes as nodes, "same person"
+edges with match probabilities, "has attribute" edges with dates.
+
+Persisted per lookup (tables ``graph_nodes``/``graph_edges``, migration 4) by
+:func:`persist_graph`, which the lookup calls after matching; ``tracer graph`` reads it
+back, or rebuilds it from the lookup's audited record keys.  No node or edge carries a
+DOB or an SSN: a reviewer sees names, sources, contact values and scores.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from itertools import combinations
+from typing import Any
+
+from .features import Features, features_of
+from .identities import IdentityResult, identify
+from .model import MatchModel
+
+MIN_EDGE_PROBABILITY = 0.01
+
+
+def _record_label(f: Features) -> str:
+    name = " ".join(filter(None, (f.first, f.middle_initial, f.last, f.suffix))) or "?"
+    return f"{name} ({f.source})"
+
+
+def build_graph(account: Features, result: IdentityResult,
+                model: MatchModel | None = None) -> dict[str, Any]:
+    """Nodes and edges as plain dicts (the JSON ``tracer graph`` prints)."""
+    nodes: dict[str, dict] = {}
+    edges: list[dict] = []
+    nodes[account.key] = {"id": account.key, "kind": "account", "label": _record_label(account),
+                          "identity_id": None}
+    for ident in result.identities:
+        for f in ident.members:
+            nodes[f.key] = {"id": f.key, "kind": "record", "label": _record_label(f),
+                            "identity_id": ident.identity_id,
+                            "identity_confidence": round(ident.confidence, 4)}
+            score = result.account_scores.get(f.key)
+            if score is not None and score.probability >= MIN_EDGE_PROBABILITY:
+                edges.append({"src": account.key, "dst": f.key, "kind": "same_person",
+                              "probability": round(score.probability, 4),
+                              "evidence": score.explain()})
+            for kind, value in (("address", f.address), ("phone", f.phone),
+                                ("email", f.email)):
+                if not value:
+                    continue
+                node_id = f"{kind}:{value}"
+                nodes.setdefault(node_id, {"id": node_id, "kind": kind, "label": value,
+                                           "identity_id": None})
+                edges.append({"src": f.key, "dst": node_id, "kind": "has_attribute",
+                              "first_seen": f.first_seen.isoformat() if f.first_seen else None,
+                              "last_seen": f.last_seen.isoformat() if f.last_seen else None})
+        if model is not None and len(ident.members) <= 60:
+            for fa, fb in combinations(ident.members, 2):
+                score = model.score(fa, fb)
+                if score.probability >= MIN_EDGE_PROBABILITY:
+                    edges.append({"src": fa.key, "dst": fb.key, "kind": "same_person",
+                                  "probability": round(score.probability, 4),
+                                  "evidence": score.explain()})
+    return {"nodes": list(nodes.values()), "edges": edges}
+
+
+def persist_graph(ws, lookup_id: str, account_features: Features,
+                  identity_result: IdentityResult, model: MatchModel | None = None) -> dict:
+    """Store the graph of one lookup (replacing any earlier copy); returns it."""
+    graph = build_graph(account_features, identity_result, model)
+    with ws.transaction() as conn:
+        conn.execute("DELETE FROM graph_nodes WHERE lookup_id = ?", (lookup_id,))
+        conn.execute("DELETE FROM graph_edges WHERE lookup_id = ?", (lookup_id,))
+        conn.executemany(
+            "INSERT INTO graph_nodes (lookup_id, node_id, kind, label, identity_id, detail)"
+            " VALUES (?,?,?,?,?,?)",
+            [(lookup_id, n["id"], n["kind"], n["label"], n.get("identity_id"),
+              json.dumps({k: v for k, v in n.items()
+                          if k not in ("id", "kind", "label", "identity_id")}))
+             for n in graph["nodes"]])
+        conn.executemany(
+            "INSERT OR REPLACE INTO graph_edges (lookup_id, src, dst, kind, probability,"
+            " first_seen, last_seen, evidence) VALUES (?,?,?,?,?,?,?,?)",
+            [(lookup_id, e["src"], e["dst"], e["kind"], e.get("probability"),
+              e.get("first_seen"), e.get("last_seen"), e.get("evidence"))
+             for e in graph["edges"]])
+    return graph
+
+
+def load_graph(ws, lookup_id: str) -> dict | None:
+    nodes = ws.conn.execute(
+        "SELECT node_id, kind, label, identity_id, detail FROM graph_nodes WHERE lookup_id = ?"
+        " ORDER BY node_id", (lookup_id,)).fetchall()
+    if not nodes:
+        return None
+    edges = ws.conn.execute(
+        "SELECT src, dst, kind, probability, first_seen, last_seen, evidence FROM graph_edges"
+        " WHERE lookup_id = ? ORDER BY src, dst, kind", (lookup_id,)).fetchall()
+    return {"nodes": [{"id": i, "kind": k, "label": lbl, "identity_id": ident, **json.loads(d)}
+                      for i, k, lbl, ident, d in nodes],
+            "edges": [{"src": s, "dst": t, "kind": k, "probability": p, "first_seen": fs,
+                       "last_seen": ls, "evidence": ev}
+                      for s, t, k, p, fs, ls, ev in edges]}
+
+
+def latest_lookup(ws, account_id: str) -> str | None:
+    row = ws.conn.execute(
+        "SELECT lookup_id FROM lookups WHERE account_id = ? AND outcome != 'deny'"
+        " ORDER BY requested_at DESC, rowid DESC LIMIT 1", (account_id,)).fetchone()
+    return row[0] if row else None
+
+
+def rebuild_graph(ws, lookup_id: str, model: MatchModel) -> dict:
+    """Recompute a lookup's graph from the record keys its audit entries name."""
+    row = ws.conn.execute("SELECT account_id FROM lookups WHERE lookup_id = ?",
+                          (lookup_id,)).fetchone()
+    account_id = row[0]
+    cur = ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
+    account = dict(zip([c[0] for c in cur.description], cur.fetchone()))
+    keys: list[str] = []
+    for (payload,) in ws.conn.execute(
+            "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'source_result'"
+            " ORDER BY seq", (lookup_id,)):
+        keys.extend(json.loads(payload).get("record_keys", []))
+    records = []
+    seen = set()
+    for key in keys:
+        source, _, record_id = key.partition(":")
+        cur = ws.conn.execute("SELECT * FROM records WHERE source = ? AND record_id = ?",
+                              (source, record_id))
+        found = cur.fetchone()
+        if found and key not in seen:
+            seen.add(key)
+            records.append(features_of(dict(zip([c[0] for c in cur.description], found))))
+    account_features = features_of(account, key=f"account:{account_id}", source="account")
+    result = identify(account_features, records, model)
+    return persist_graph(ws, lookup_id, account_features, result, model)
+
+
+_COLOURS = {"account": "#d62728", "record": "#1f77b4", "address": "#2ca02c",
+            "phone": "#ff7f0e", "email": "#9467bd"}
+
+
+def render_html(graph: dict, title: str) -> str:
+    """A self-contained page (inline SVG, no scripts from anywhere) of the graph."""
+    nodes = graph["nodes"]
+    n = max(len(nodes), 1)
+    size = 760
+    centre, radius = size / 2, size / 2 - 110
+    pos = {}
+    for i, node in enumerate(nodes):
+        if node["kind"] == "account":
+            pos[node["id"]] = (centre, centre)
+            continue
+        angle = 2 * math.pi * i / n
+        pos[node["id"]] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">']
+    for e in graph["edges"]:
+        (x1, y1), (x2, y2) = pos.get(e["src"], (0, 0)), pos.get(e["dst"], (0, 0))
+        same = e["kind"] == "same_person"
+        prob = e.get("probability")
+        width = 1 + 3 * (prob or 0) if same else 1
+        tip = html.escape(f"{e['kind']} {prob if prob is not None else ''} "
+                          f"{e.get('evidence') or ''} {e.get('first_seen') or ''}"
+                          f"..{e.get('last_seen') or ''}")
+        parts.append(f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" '
+                     f'stroke="{"#444" if same else "#bbb"}" stroke-width="{width:.1f}">'
+                     f'<title>{tip}</title></line>')
+    for node in nodes:
+        x, y = pos[node["id"]]
+        colour = _COLOURS.get(node["kind"], "#777")
+        label = html.escape(node["label"])
+        parts.append(f'<circle cx="{x:.0f}" cy="{y:.0f}" r="7" fill="{colour}">'
+                     f'<title>{html.escape(node["kind"])}: {label}</title></circle>'
+                     f'<text x="{x + 9:.0f}" y="{y + 4:.0f}" font-size="10">{label}</text>')
+    parts.append("</svg>")
+    rows = "".join(f"<tr><td>{html.escape(e['src'])}</td><td>{html.escape(e['kind'])}</td>"
+                   f"<td>{html.escape(e['dst'])}</td><td>{e.get('probability') or ''}</td>"
+                   f"<td>{html.escape(e.get('evidence') or '')}</td></tr>"
+                   for e in graph["edges"] if e["kind"] == "same_person")
+    return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>{html.escape(title)}"
+            "</title><style>body{font-family:sans-serif}td{padding:2px 8px}</style></head>"
+            f"<body><h1>{html.escape(title)}</h1>{''.join(parts)}<h2>Same-person edges</h2>"
+            f"<table><tr><th>from</th><th>edge</th><th>to</th><th>p</th><th>evidence</th></tr>"
+            f"{rows}</table></body></html>")

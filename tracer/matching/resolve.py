@@ -1,0 +1,300 @@
+"""Bulk entity resolution: deduplicate one file or link two (``tracer resolve``).
+
+normalize (:mod:`.table`) → block (:mod:`.blocking`) → compare (:mod:`.levels`) →
+train u/m without labels (:mod:`.training`, :mod:`.em`) → score with term-frequency
+adjustments (:mod:`.model`, :mod:`.tf`) → cluster with the mixed-file guard
+(:func:`.clustering.cluster_pairs`).  Every step runs on the table in canonical order
+(file, record_id), so shuffling the input rows cannot change a single output value.
+
+    result = resolve_rows(rows, ResolveConfig(extra_kinds={"soc_sec_id": "identifier"}))
+    result.cluster_ids()      # one cluster id per record, in input order
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterator, Mapping, Sequence
+
+import numpy as np
+
+from ..errors import InputError
+from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
+                       candidate_pairs, rules_for)
+from .clustering import cluster_pairs
+from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
+from .levels import pair_levels
+from .model import MatchModel, default_model
+from .table import RecordTable
+from .tf import TF_COMPARISONS, term_frequencies, tf_adjustments
+from .training import train_model
+
+log = logging.getLogger("tracer.matching.resolve")
+
+#: A pair at or above this match probability joins two records (``--threshold``).
+DEFAULT_THRESHOLD = 0.9
+#: Pairs below this probability are not written to ``--pairs`` (they are noise).
+PAIRS_MIN_PROBABILITY = 0.01
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class ResolveConfig:
+    threshold: float = DEFAULT_THRESHOLD
+    max_block: int = DEFAULT_MAX_BLOCK
+    extra_kinds: dict[str, str] = field(default_factory=dict)
+    link: bool = False
+    bridge_strength: float = 0.0
+    workers: int | None = None
+
+
+@dataclass
+class Resolution:
+    """Everything one resolve run computed, on the table in canonical order."""
+
+    table: RecordTable
+    input_position: np.ndarray      # canonical row -> input row
+    left: np.ndarray
+    right: np.ndarray
+    gammas: np.ndarray
+    tf_weights: dict[int, np.ndarray]
+    weight: np.ndarray
+    probability: np.ndarray
+    labels: np.ndarray              # canonical row -> canonical row of its cluster's label
+    model: MatchModel
+    report: BlockingReport
+    timings: dict[str, float]
+    link: bool = False
+
+    def cluster_ids(self) -> list[str]:
+        """Cluster id per *input* row: the id of the cluster's first record in canonical
+        order (prefixed with the file number when linking)."""
+        canonical = [self._label(int(self.labels[k])) for k in range(len(self.table))]
+        out = [""] * len(self.table)
+        for k, pos in enumerate(self.input_position.tolist()):
+            out[pos] = canonical[k]
+        return out
+
+    def _label(self, k: int) -> str:
+        rid = str(self.table.ids[k])
+        return f"{int(self.table.file[k]) + 1}:{rid}" if self.link else rid
+
+    def clusters(self) -> dict[int, list[int]]:
+        out: dict[int, list[int]] = {}
+        for k, label in enumerate(self.labels.tolist()):
+            out.setdefault(label, []).append(k)
+        return out
+
+    def evidence(self, k: int) -> list[tuple[str, str, float]]:
+        """(comparison, level label, log2 Bayes factor incl. term frequency) of pair k."""
+        bf = self.model.bayes_factor_table()
+        out = []
+        for c, comp in enumerate(self.model.comparisons):
+            level = int(self.gammas[k, c])
+            value = float(bf[c][level])
+            if c in self.tf_weights:
+                value += float(self.tf_weights[c][k])
+            out.append((comp.name, comp.levels[level].label, round(value, 3)))
+        return out
+
+    def pair_rows(self, min_probability: float = PAIRS_MIN_PROBABILITY) -> Iterator[dict]:
+        keep = np.flatnonzero(self.probability >= min_probability)
+        keep = keep[np.lexsort((self.right[keep], self.left[keep], -self.probability[keep]))]
+        for k in keep.tolist():
+            a, b = int(self.left[k]), int(self.right[k])
+            row: dict[str, Any] = {}
+            if self.link:
+                row.update(left_file=int(self.table.file[a]) + 1,
+                           right_file=int(self.table.file[b]) + 1)
+            row.update(left_id=self.table.ids[a], right_id=self.table.ids[b],
+                       probability=round(float(self.probability[k]), 6),
+                       match_weight=round(float(self.weight[k]), 3),
+                       same_cluster=int(self.labels[a] == self.labels[b]))
+            for name, label, value in self.evidence(k):
+                row[name] = label
+                row[f"{name}_bf"] = value
+            yield row
+
+    def pair_columns(self) -> list[str]:
+        cols = (["left_file", "right_file"] if self.link else []) + [
+            "left_id", "right_id", "probability", "match_weight", "same_cluster"]
+        for comp in self.model.comparisons:
+            cols += [comp.name, f"{comp.name}_bf"]
+        return cols
+
+
+def comparisons_for(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[Comparison]:
+    """The people comparisons whose attribute the input fills, then the declared extras."""
+    out = [c for c in PEOPLE_COMPARISONS
+           if table.has_values(c.attribute) or (c.attribute == "dob_year"
+                                                and table.has_values("dob_year"))]
+    out += [extra_comparison(column, kind) for column, kind in extra_kinds.items()]
+    return out
+
+
+def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[BlockingRule]:
+    rules = rules_for(table, PEOPLE_RULES)
+    for column, kind in extra_kinds.items():
+        if kind in ("identifier", "exact") and table.has_values(column):
+            rules.append(block_on(column, covers=(column,), name=column))
+    return rules
+
+
+def _tf_weights(model: MatchModel, table: RecordTable, left, right, gammas) -> dict:
+    """Per comparison with a term-frequency adjustment: extra weight per pair."""
+    out = {}
+    n = max(len(table), 1)
+    for c, comp in enumerate(model.comparisons):
+        attribute = TF_COMPARISONS.get(comp.name)
+        if attribute is None and table.extra_kinds.get(comp.name) == "name":
+            attribute = comp.name
+        if attribute is None:
+            continue
+        labels = [lvl.label for lvl in comp.levels]
+        if "exact" not in labels:
+            continue
+        exact = labels.index("exact")
+        u_exact = float(model.u.get(comp.name, {}).get("exact", 0.01))
+        freq = term_frequencies(table.column(attribute))
+        rows = np.flatnonzero(gammas[:, c] == exact)
+        weights = np.zeros(len(left), dtype=np.float32)
+        if len(rows):
+            values = table.column(attribute)[left[rows]]
+            weights[rows] = tf_adjustments(values, freq, u_exact, 1.0 / n)
+        out[c] = weights
+    return out
+
+
+#: Levels that identify a person rather than a household (a shared address, phone or
+#: surname is what relatives have in common).
+PERSONAL_LEVELS = {"dob": ("exact", "transposed", "one digit off"), "ssn_last4": ("exact",),
+                   "email": ("exact",)}
+
+
+def _household_only(model: MatchModel, gammas: np.ndarray, full_id: np.ndarray) -> np.ndarray:
+    """Pairs whose first names disagree outright and that agree on nothing personal:
+    a spouse, a parent, a new occupant, not the same person."""
+    names = [c.name for c in model.comparisons]
+    if "first_name" not in names:
+        return np.zeros(len(gammas), dtype=bool)
+    c = names.index("first_name")
+    labels = [lvl.label for lvl in model.comparisons[c].levels]
+    out = gammas[:, c] == labels.index("else")
+    personal = full_id.copy()
+    for name, good in PERSONAL_LEVELS.items():
+        if name in names:
+            k = names.index(name)
+            wanted = [i for i, lvl in enumerate(model.comparisons[k].levels) if lvl.label in good]
+            personal |= np.isin(gammas[:, k], wanted)
+    return out & ~personal
+
+
+def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
+                  progress: Progress | None = None) -> Resolution:
+    """Resolve a table built in input order; see :func:`resolve_rows`."""
+    timings: dict[str, float] = {}
+    clock = time.perf_counter()
+
+    def step(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = round(now - clock, 3)
+        clock = now
+        if progress:
+            progress(name, 1, 1)
+
+    order = table.canonical_order()
+    table = table.take(order)
+    extra = dict(table.extra_kinds)
+    if model is not None:
+        rules = [BlockingRule.from_dict(r) for r in model.settings.get("blocking_rules", [])] \
+            or rules_for_table(table, extra)
+    else:
+        rules = rules_for_table(table, extra)
+    rules = [r for r in rules if all(c in table.columns for c in r.columns)]
+    rule_codes: list[np.ndarray] = []
+    left, right, report = candidate_pairs(table, rules, max_block=config.max_block,
+                                          link=config.link, rule_codes=rule_codes)
+    step("block")
+    comparisons = tuple(model.comparisons) if model is not None \
+        else tuple(comparisons_for(table, extra))
+    gammas = pair_levels(comparisons, table, left, right)
+    step("compare")
+    if model is None:
+        n = len(table)
+        union_codes = left * n + right
+        m_defaults = dict(default_model().m)
+        for column, kind in extra.items():
+            m_defaults[column] = EXTRA_DEFAULT_M[kind]
+        model = train_model(table, comparisons, rules, rule_codes, union_codes, gammas,
+                            link=config.link, m_defaults=m_defaults,
+                            settings={"link_threshold": config.threshold,
+                                      "bridge_strength": config.bridge_strength,
+                                      "max_block": config.max_block,
+                                      "extra_kinds": extra, "link": config.link})
+        step("train")
+    tf = _tf_weights(model, table, left, right, gammas)
+    tf_total = sum(tf.values()) if tf else None
+    weight, probability = model.score_gammas(gammas, tf_total)
+    # The guard, pair by pair: a hard identifier that disagrees outright, or nothing
+    # beyond names and partial SSN agreeing, keeps the pair from joining two records.
+    # A full identifier (``--compare COL=identifier``) agreeing (up to one typo) outweighs a DOB
+    # typo, so it waives the DOB conflict; SSN last-4 and suffix conflicts still hold.
+    full_id = np.zeros(len(left), dtype=bool)
+    for c, comp in enumerate(model.comparisons):
+        if model.settings.get("extra_kinds", {}).get(comp.name) == "identifier":
+            full_id |= np.isin(gammas[:, c], [i for i, lvl in enumerate(comp.levels)
+                                               if lvl.agree])
+    allowed = np.ones(len(left), dtype=bool)
+    corroborated = np.zeros(len(left), dtype=bool)
+    for c, (conflict, agree) in enumerate(model.level_masks()):
+        hit = conflict[gammas[:, c]]
+        if model.comparisons[c].name == "dob":
+            hit &= ~full_id
+        allowed &= ~hit
+        corroborated |= agree[gammas[:, c]]
+    allowed &= corroborated
+    allowed &= ~_household_only(model, gammas, full_id)
+    step("score")
+    labels = cluster_pairs(len(table), left[allowed], right[allowed], probability[allowed],
+                           dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
+                           suffix=table.column("suffix"), strong=full_id[allowed],
+                           link_threshold=config.threshold,
+                           bridge_strength=config.bridge_strength)
+    step("cluster")
+    return Resolution(table, order, left, right, gammas, tf, weight, probability, labels,
+                      model, report, timings, config.link)
+
+
+def resolve_rows(rows: Sequence[Mapping[str, Any]], config: ResolveConfig | None = None, *,
+                 other: Sequence[Mapping[str, Any]] | None = None,
+                 model: MatchModel | None = None, progress: Progress | None = None
+                 ) -> Resolution:
+    """Deduplicate ``rows`` (or link them to ``other``): FORMATS.md §2 dictionaries with
+    a unique ``record_id`` within each file."""
+    config = config or ResolveConfig()
+    if other is not None:
+        config.link = True
+    files = [rows] if other is None else [rows, other]
+    all_rows: list[Mapping[str, Any]] = []
+    file_of: list[int] = []
+    for number, part in enumerate(files):
+        seen: set[str] = set()
+        for row in part:
+            rid = str(row.get("record_id") or "").strip()
+            if not rid:
+                raise InputError(f"a row of file {number + 1} has no record_id")
+            if rid in seen:
+                raise InputError(f"record_id {rid!r} appears twice in file {number + 1}")
+            seen.add(rid)
+        all_rows.extend(part)
+        file_of.extend([number] * len(part))
+    extra = dict(config.extra_kinds)
+    if model is not None:
+        extra = {**model.settings.get("extra_kinds", {}), **extra}
+    table = RecordTable.from_rows(
+        all_rows, file=file_of, extra_kinds=extra, workers=config.workers,
+        progress=(lambda done: progress("normalize", done, len(all_rows))) if progress else None)
+    return resolve_table(table, config, model=model, progress=progress)

@@ -1,0 +1,170 @@
+"""Records as columns: the shape bulk matching works on.
+
+``tracer resolve`` compares millions of pairs, so instead of a list of
+:class:`~tracer.matching.features.Features` it keeps one array per attribute (object
+arrays of normalized strings, ``None`` when missing; ``dob_year`` as int32, -1 when
+missing).  Column names are the ``Features`` attribute names, so a declared comparison
+reads the same attribute whether it scores one pair (trace) or a million (resolve).
+
+    table = RecordTable.from_rows(rows, extra_kinds={"soc_sec_id": "identifier"})
+    table.column("last")[table.order]
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from multiprocessing import get_context
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+
+from .features import features_of
+from .normalize import parse_date
+
+#: Features attributes carried into the table, in tuple order.
+FEATURE_COLUMNS = ("first", "first_root", "first_key", "middle_initial", "last", "last_key",
+                   "suffix", "dob", "ssn_last4", "street", "addr_key", "zip5", "phone",
+                   "email")
+#: Kinds of extra columns ``--compare COLUMN=KIND`` declares, and how values are cleaned.
+EXTRA_KINDS = ("identifier", "name", "date", "exact", "text")
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]")
+_NON_ALPHA = re.compile(r"[^A-Z ]")
+
+PARALLEL_MIN_ROWS = 60_000
+_CHUNK = 20_000
+
+
+def clean_extra(kind: str, value: Any) -> str | None:
+    """Normalize one cell of an extra column for its comparison kind."""
+    if value is None:
+        return None
+    text = str(value).strip().upper()
+    if not text:
+        return None
+    if kind == "identifier":
+        return _NON_ALNUM.sub("", text) or None
+    if kind == "name":
+        return " ".join(_NON_ALPHA.sub(" ", text).split()) or None
+    if kind == "date":
+        parsed = parse_date(text)
+        return parsed.value.isoformat() if parsed.value else None
+    return " ".join(text.split())
+
+
+def _row_values(row: Mapping[str, Any]) -> tuple:
+    f = features_of(row, key="-", source="-")
+    return (f.first, f.first_root, f.first_key, f.middle_initial, f.last, f.last_key,
+            f.suffix, f.dob.isoformat() if f.dob else None, f.ssn_last4, f.street,
+            f.addr_key, f.zip5, f.phone, f.email, f.dob_year if f.dob_year else -1)
+
+
+def _chunk_values(rows: list[Mapping[str, Any]]) -> list[tuple]:
+    return [_row_values(r) for r in rows]
+
+
+def feature_tuples(rows: Sequence[Mapping[str, Any]], *, workers: int | None = None,
+                   progress=None) -> list[tuple]:
+    """``_row_values`` of every row; large inputs are split over processes (fork)."""
+    n = len(rows)
+    workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
+    if n < PARALLEL_MIN_ROWS or workers < 2 or "fork" not in _start_methods():
+        out = []
+        for start in range(0, n, _CHUNK):
+            out.extend(_chunk_values(rows[start:start + _CHUNK]))
+            if progress:
+                progress(min(start + _CHUNK, n))
+        return out
+    chunks = [rows[start:start + _CHUNK] for start in range(0, n, _CHUNK)]
+    out = []
+    with get_context("fork").Pool(workers) as pool:
+        for part in pool.imap(_chunk_values, chunks):
+            out.extend(part)
+            if progress:
+                progress(len(out))
+    return out
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+    return multiprocessing.get_all_start_methods()
+
+
+@dataclass
+class RecordTable:
+    """Normalized columns of ``n`` records; ``ids`` and ``file`` identify each row."""
+
+    ids: np.ndarray                    # record_id (object)
+    file: np.ndarray                   # int8: 0, or 0/1 when linking two files
+    columns: dict[str, np.ndarray] = field(default_factory=dict)
+    extra_kinds: dict[str, str] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def column(self, name: str) -> np.ndarray:
+        return self.columns[name]
+
+    def has_values(self, name: str) -> bool:
+        col = self.columns.get(name)
+        if col is None:
+            return False
+        if col.dtype.kind in "iu":
+            return bool((col >= 0).any())
+        return any(v is not None for v in col)
+
+    @classmethod
+    def from_rows(cls, rows: Sequence[Mapping[str, Any]], *,
+                  ids: Sequence[str] | None = None, file: Sequence[int] | None = None,
+                  extra_kinds: Mapping[str, str] | None = None, workers: int | None = None,
+                  progress=None) -> "RecordTable":
+        """Build from FORMATS.md §2 rows; ``extra_kinds`` maps more columns to a kind."""
+        extra_kinds = dict(extra_kinds or {})
+        for name, kind in extra_kinds.items():
+            if kind not in EXTRA_KINDS:
+                raise ValueError(f"unknown comparison kind {kind!r} for {name}")
+        values = feature_tuples(rows, workers=workers, progress=progress)
+        n = len(rows)
+        columns: dict[str, np.ndarray] = {}
+        for index, name in enumerate(FEATURE_COLUMNS):
+            col = np.empty(n, dtype=object)
+            col[:] = [v[index] for v in values]
+            columns[name] = col
+        columns["dob_year"] = np.fromiter((v[-1] for v in values), dtype=np.int32, count=n)
+        for name, kind in extra_kinds.items():
+            col = np.empty(n, dtype=object)
+            col[:] = [clean_extra(kind, r.get(name)) for r in rows]
+            columns[name] = col
+        id_arr = np.empty(n, dtype=object)
+        id_arr[:] = list(ids) if ids is not None else [str(r.get("record_id")) for r in rows]
+        file_arr = np.zeros(n, dtype=np.int8) if file is None else np.asarray(file, np.int8)
+        table = cls(id_arr, file_arr, columns, extra_kinds)
+        table.add_derived()
+        return table
+
+    def add_derived(self) -> None:
+        """Blocking helpers computed from the normalized columns."""
+        first = self.columns["first"]
+        self.columns["first_initial"] = _map(first, lambda v: v[0])
+        self.columns["zip3"] = _map(self.columns["zip5"], lambda v: v[:3])
+        root = self.columns["first_root"]
+        self.columns["first_any"] = np.where(root == None, first, root)  # noqa: E711
+
+    def take(self, index: np.ndarray) -> "RecordTable":
+        return RecordTable(self.ids[index], self.file[index],
+                           {k: v[index] for k, v in self.columns.items()}, self.extra_kinds)
+
+    def canonical_order(self) -> np.ndarray:
+        """Row order by (file, record_id): every result is computed in this order, so
+        the input's row order cannot change it."""
+        return np.array(sorted(range(len(self)), key=lambda i: (self.file[i], self.ids[i])),
+                        dtype=np.int64)
+
+
+def _map(col: np.ndarray, fn) -> np.ndarray:
+    out = np.empty(len(col), dtype=object)
+    out[:] = [fn(v) if v else None for v in col]
+    return out
+
