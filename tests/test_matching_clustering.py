@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import networkx as nx
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from tracer.matching.clustering import cluster_pairs
+from tracer.matching.comparisons import iso_dobs_near
 
 edges_strategy = st.integers(2, 40).flatmap(lambda n: st.tuples(
     st.just(n), st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1),
@@ -60,3 +62,66 @@ def test_no_cluster_ever_mixes_hard_identifiers(case):
         # 1961-03-05 and 1961-05-03 are a day/month transposition, not a conflict.
         full = {dobs[i] for i in members} - {None}
         assert not ({"1990-08-08"} & full and full - {"1990-08-08"})
+
+
+@pytest.mark.parametrize("x, y, near", [
+    ("1961-03-05", "1961-03-05", True),
+    ("1961-03-05", "1961-05-03", True),     # day/month transposed
+    ("1961-03-05", "1961-03-15", True),     # one digit
+    ("1957-10-24", "1957-12-04", True),     # two digits
+    ("1933-01-22", "1933-02-12", True),
+    ("1961-03-05", "1916-03-05", False),    # a swap in the year: 45 years apart
+    ("1962-04-02", "1990-04-02", False),    # Sr and Jr with the same birthday
+    ("1962-04-02", "1962-11-29", False),    # four digits off
+])
+def test_dobs_near_is_a_typo_never_a_generation(x, y, near):
+    assert iso_dobs_near(x, y) is near
+
+
+def _ids(values):
+    return np.array(values, dtype=object)
+
+
+@pytest.mark.parametrize("dob, ssn, suffix, edges", [
+    # record 2 (no DOB, SSN or suffix) matches the Sr (0) and the Jr (1)
+    (["1962-09-15", "1990-04-02", None, None], [None, None, None, None],
+     ["SR", "JR", None, "SR"], [(0, 2, 0.99), (1, 2, 0.98)]),
+    # record 2 has a DOB and SSN but no suffix; the Sr cluster (0, 3) and the Jr (1)
+    # carry only suffixes, so nothing but the seam tells them apart
+    ([None, None, "1990-04-02", None], [None, None, "1111", None],
+     ["SR", "JR", None, "SR"], [(0, 3, 0.99), (2, 3, 0.99), (1, 2, 0.95)]),
+])
+def test_a_record_matching_a_jr_and_a_sr_joins_neither(dob, ssn, suffix, edges):
+    report: dict = {}
+    labels = cluster_pairs(4, [e[0] for e in edges], [e[1] for e in edges],
+                           [e[2] for e in edges], dob=_ids(dob), ssn_last4=_ids(ssn),
+                           suffix=_ids(suffix), link_threshold=0.9, bridge_strength=0.0,
+                           report=report)
+    assert labels[0] != labels[1]
+    assert report["ambiguous"] == 1
+    assert labels[2] == 2
+
+
+def test_a_record_sharing_an_identifier_is_not_ambiguous():
+    # record 2 carries the Sr's SSN: it is the Sr's, even though it matches the Jr too
+    labels = cluster_pairs(3, [0, 1], [2, 2], [0.95, 0.99], dob=_ids([None, None, None]),
+                           ssn_last4=_ids(["7846", None, "7846"]), suffix=_ids(["SR", "JR", None]),
+                           link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == [0, 1, 0]
+
+
+def test_evidence_edges_never_merge():
+    none = _ids([None, None])
+    labels = cluster_pairs(2, [0], [1], [0.99], dob=none, ssn_last4=none, suffix=none,
+                           allowed=[False], link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == [0, 1]
+
+
+def test_near_dob_tolerance_joins_only_a_typo_apart():
+    dob = _ids(["1957-10-24", "1957-12-04", "1980-12-04"])
+    none = _ids([None] * 3)
+    args = dict(dob=dob, ssn_last4=none, suffix=none, link_threshold=0.9, bridge_strength=0.0)
+    strict = cluster_pairs(3, [0, 1], [1, 2], [0.99, 0.99], **args)
+    near = cluster_pairs(3, [0, 1], [1, 2], [0.99, 0.99], tolerance=[1, 1], **args)
+    assert len(set(strict.tolist())) == 3
+    assert near.tolist()[:2] == [0, 0] and near[2] == 2

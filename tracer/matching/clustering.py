@@ -16,6 +16,7 @@ from typing import Iterable, Sequence
 import networkx as nx
 from rapidfuzz.distance import Levenshtein
 
+from .comparisons import iso_dobs_near
 from .features import Features
 from .normalize import dates_transposed
 
@@ -120,101 +121,97 @@ def _cut_weak_bridges(clusters, accepted, find, strength) -> list[list[int]]:
     return out
 
 
+#: How far apart two clusters' DOBs may be for an edge to join them (``tolerance``):
+#: strict (equal, transposed or one character off), near (a small typo, see
+#: :func:`iso_dobs_near`), or waived (a full identifier agrees).
+DOB_STRICT, DOB_NEAR, DOB_WAIVED = 0, 1, 2
+
+
 def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, strong=None,
-                  link_threshold: float = 0.9, bridge_strength: float = 0.99):
+                  tolerance=None, allowed=None, link_threshold: float = 0.9,
+                  evidence_threshold: float | None = None, bridge_strength: float = 0.99,
+                  report: dict | None = None):
     """Bulk version of :func:`cluster` over arrays (``tracer resolve``, a million records).
 
     ``left``/``right``/``probability`` are the scored edges; ``dob`` (ISO strings),
     ``ssn_last4`` and ``suffix`` are per-record hard identifiers (None when missing).
     Returns an int64 array: for every record, the smallest record index of its cluster.
-    The same guard as :func:`cluster`: a merge is refused when the two clusters' full
-    DOBs, SSN last-4 or generation suffixes conflict; weak bridges are cut.  ``strong``
-    marks edges confirmed by a full identifier, which may join clusters whose DOBs differ.
+
+    The guard: a merge is refused when the two clusters' full DOBs, SSN last-4 or
+    generation suffixes conflict; weak bridges are cut.  ``tolerance`` (per edge,
+    ``DOB_*``) lets an edge join clusters whose DOBs differ by a small typo (``DOB_NEAR``)
+    or at all (``DOB_WAIVED``: a full identifier agrees; ``strong`` is the older spelling).
+    Edges with ``allowed`` False are evidence only: they never join two records, but
+    they count when deciding whether a record is ambiguous, from ``evidence_threshold``
+    (default: ``link_threshold``) up.
+
+    Ambiguity: a record at the seam between two clusters the guard keeps apart (a
+    suffix-less, DOB-less "JOHN SMITH" at the address of a Jr and a Sr) that matches both,
+    shares no identifier value with either and conflicts with neither could be either
+    person, so it joins neither; ``report["ambiguous"]`` counts such records.
     """
     import numpy as np
 
     left = np.asarray(left, dtype=np.int64)
     right = np.asarray(right, dtype=np.int64)
     probability = np.asarray(probability, dtype=float)
-    keep = probability >= link_threshold
-    strong = np.zeros(len(left), dtype=bool) if strong is None else np.asarray(strong, bool)
-    left, right, probability, strong = left[keep], right[keep], probability[keep], strong[keep]
-    order = np.lexsort((right, left, -probability))
-    parent = list(range(n))
-    size = [1] * n
-    # Hard identifiers per root; only roots that have any get an entry.
-    dobs: dict[int, set] = {}
-    ssns: dict[int, set] = {}
-    sfx: dict[int, set] = {}
-    for i in range(n):
-        if dob[i] is not None:
-            dobs[i] = {dob[i]}
-        if ssn_last4[i] is not None:
-            ssns[i] = {ssn_last4[i]}
-        if suffix[i] is not None:
-            sfx[i] = {suffix[i]}
+    tol = np.zeros(len(left), dtype=np.int8) if tolerance is None \
+        else np.asarray(tolerance, dtype=np.int8).copy()
+    if strong is not None:
+        tol[np.asarray(strong, bool)] = DOB_WAIVED
+    merge = np.ones(len(left), dtype=bool) if allowed is None else np.asarray(allowed, bool)
+    low = link_threshold if evidence_threshold is None else evidence_threshold
+    keep = np.where(merge, probability >= link_threshold, probability >= low) & (left != right)
+    order = np.flatnonzero(keep)
+    order = order[np.lexsort((right[order], left[order], -probability[order]))]
+    left, right, probability = left[order], right[order], probability[order]
+    tol, merge = tol[order], merge[order]
+    ids = _Identifiers(n, dob, ssn_last4, suffix)
 
-    def find(i: int) -> int:
-        root = i
-        while parent[root] != root:
-            root = parent[root]
-        while parent[i] != root:
-            parent[i], i = root, parent[i]
-        return root
-
-    accepted_a, accepted_b, accepted_p = [], [], []
-    refused: list[tuple[int, int]] = []
-    weak_roots = set()
-    for k in order.tolist():
-        a, b = int(left[k]), int(right[k])
-        ra, rb = find(a), find(b)
-        if ra != rb:
-            sa, sb = ssns.get(ra), ssns.get(rb)
-            if sa and sb and sa != sb:
-                refused.append((a, b))
+    # 1. Greedy merging, strongest edge first, refusing conflicting merges: the seams.
+    first = ids.union_find()
+    refused = first.union_all(np.flatnonzero(merge), left, right, tol)
+    seam_edges = np.zeros(len(left), dtype=bool)
+    if refused:
+        # Evidence edges between two clusters that conflict mark seams as well.
+        roots = first.roots()
+        ev = np.flatnonzero(~merge)
+        ra, rb = roots[left[ev]], roots[right[ev]]
+        differ = ra != rb
+        for k, a, b in zip(ev[differ].tolist(), ra[differ].tolist(), rb[differ].tolist()):
+            if first.conflict(a, b, int(tol[k])):
+                refused.append(k)
+    seams = np.zeros(n, dtype=bool)
+    if refused:
+        refused_arr = np.array(refused, dtype=np.int64)
+        seams[left[refused_arr]] = True
+        seams[right[refused_arr]] = True
+    seam_edges = seams[left] | seams[right]
+    # 2. The core: the same merging without the seam records.
+    core = ids.union_find()
+    core.union_all(np.flatnonzero(merge & ~seam_edges), left, right, tol)
+    # 3. Each seam record chooses among the clusters it matches, or is ambiguous.
+    ambiguous = 0
+    if seams.any():
+        chosen, ambiguous_set = _place_seams(ids, core, seams, left, right, tol, seam_edges)
+        ambiguous = len(ambiguous_set)
+        kept = []
+        for k in np.flatnonzero(merge & seam_edges).tolist():
+            a, b = int(left[k]), int(right[k])
+            if a in ambiguous_set or b in ambiguous_set:
                 continue
-            fa, fb = sfx.get(ra), sfx.get(rb)
-            if fa and fb and fa != fb:
-                refused.append((a, b))
-                continue
-            da, db = dobs.get(ra), dobs.get(rb)
-            if da and db and not strong[k] and da != db and any(
-                    _iso_dobs_conflict(x, y) for x in da for y in db):
-                refused.append((a, b))
-                continue
-            if size[ra] < size[rb]:
-                ra, rb = rb, ra
-            parent[rb] = ra
-            size[ra] += size[rb]
-            for table in (dobs, ssns, sfx):
-                moved = table.pop(rb, None)
-                if moved:
-                    table.setdefault(ra, set()).update(moved)
-        p = float(probability[k])
-        accepted_a.append(a)
-        accepted_b.append(b)
-        accepted_p.append(p)
-    # A record with no hard identifier of its own that links strongly into two clusters
-    # the guard keeps apart (a "JOHN SMITH" at the address of a Jr and a Sr) belongs to
-    # neither: it is left on its own.
-    ambiguous = {x for a, b in refused for x in (a, b)
-                 if dob[x] is None and ssn_last4[x] is None and suffix[x] is None}
-    if ambiguous:
-        parent = list(range(n))
-        kept = [k for k in range(len(accepted_a))
-                if accepted_a[k] not in ambiguous and accepted_b[k] not in ambiguous]
-        accepted_a = [accepted_a[k] for k in kept]
-        accepted_b = [accepted_b[k] for k in kept]
-        accepted_p = [accepted_p[k] for k in kept]
-        for a, b in zip(accepted_a, accepted_b):
-            ra, rb = find(a), find(b)
-            if ra != rb:
-                parent[max(ra, rb)] = min(ra, rb)
-    roots = np.fromiter((find(i) for i in range(n)), dtype=np.int64, count=n)
-    if bridge_strength > link_threshold and accepted_a:
-        acc_a = np.array(accepted_a, dtype=np.int64)
-        acc_b = np.array(accepted_b, dtype=np.int64)
-        acc_p = np.array(accepted_p)
+            key_b = ("s", b) if seams[b] else ("c", core.find(b))
+            key_a = ("s", a) if seams[a] else ("c", core.find(a))
+            if (not seams[a] or key_b in chosen[a]) and (not seams[b] or key_a in chosen[b]):
+                kept.append(k)
+        core.union_all(np.array(kept, dtype=np.int64), left, right, tol)
+    if report is not None:
+        report["ambiguous"] = ambiguous
+    roots = core.roots()
+    accepted = np.array(core.accepted, dtype=np.int64)
+    if bridge_strength > link_threshold and len(accepted):
+        accepted.sort()
+        acc_a, acc_b, acc_p = left[accepted], right[accepted], probability[accepted]
         weak = acc_p < bridge_strength
         weak_roots = set(roots[acc_a[weak]].tolist())
         if weak_roots:
@@ -227,6 +224,124 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     smallest = np.full(n, n, dtype=np.int64)
     np.minimum.at(smallest, roots, np.arange(n, dtype=np.int64))
     return smallest[roots]
+
+
+def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
+    """Do two (dobs, ssns, suffixes) triples of sets conflict?"""
+    if a[1] and b[1] and a[1] != b[1]:
+        return True
+    if a[2] and b[2] and a[2] != b[2]:
+        return True
+    if level >= DOB_WAIVED or not a[0] or not b[0] or a[0] == b[0]:
+        return False
+    test = _iso_dobs_conflict if level == DOB_STRICT else _iso_dobs_far
+    return any(test(x, y) for x in a[0] for y in b[0])
+
+
+class _Identifiers:
+    """Per-record hard identifiers, and union-finds that track them per cluster."""
+
+    def __init__(self, n, dob, ssn_last4, suffix):
+        self.n = n
+        self.dob, self.ssn, self.sfx = dob, ssn_last4, suffix
+
+    def own(self, i: int) -> tuple:
+        return tuple({v} if v is not None else set() for v in (self.dob[i], self.ssn[i],
+                                                               self.sfx[i]))
+
+    def union_find(self) -> "_UnionFind":
+        return _UnionFind(self)
+
+
+class _UnionFind:
+    def __init__(self, ids: _Identifiers):
+        n = ids.n
+        self.parent = list(range(n))
+        self.size = [1] * n
+        self.accepted: list[int] = []
+        self.tables: tuple[dict, dict, dict] = ({}, {}, {})
+        for table, col in zip(self.tables, (ids.dob, ids.ssn, ids.sfx)):
+            for i, v in enumerate(col.tolist() if hasattr(col, "tolist") else col):
+                if v is not None:
+                    table[i] = {v}
+
+    def find(self, i: int) -> int:
+        parent = self.parent
+        root = i
+        while parent[root] != root:
+            root = parent[root]
+        while parent[i] != root:
+            parent[i], i = root, parent[i]
+        return root
+
+    def identifiers(self, root: int) -> tuple:
+        return tuple(t.get(root) or set() for t in self.tables)
+
+    def conflict(self, ra: int, rb: int, level: int) -> bool:
+        return _sets_conflict(self.identifiers(ra), self.identifiers(rb), level)
+
+    def union_all(self, edges, left, right, tol) -> list[int]:
+        """Merge along ``edges`` (indices, in order); returns the refused ones."""
+        refused = []
+        find, size, parent = self.find, self.size, self.parent
+        dobs, ssns, sfx = self.tables
+        for k in edges.tolist():
+            ra, rb = find(int(left[k])), find(int(right[k]))
+            if ra != rb:
+                if (ra in dobs or ra in ssns or ra in sfx) and \
+                        (rb in dobs or rb in ssns or rb in sfx) and \
+                        self.conflict(ra, rb, int(tol[k])):
+                    refused.append(k)
+                    continue
+                if size[ra] < size[rb]:
+                    ra, rb = rb, ra
+                parent[rb] = ra
+                size[ra] += size[rb]
+                for table in self.tables:
+                    moved = table.pop(rb, None)
+                    if moved:
+                        table.setdefault(ra, set()).update(moved)
+            self.accepted.append(k)
+        return refused
+
+    def roots(self):
+        import numpy as np
+        return np.fromiter((self.find(i) for i in range(len(self.parent))), dtype=np.int64,
+                           count=len(self.parent))
+
+
+def _place_seams(ids, core, seams, left, right, tol, seam_edges):
+    """For each seam record: the clusters (core roots, or other seam records) it may join,
+    or its membership of the ambiguous set."""
+    import numpy as np
+
+    candidates: dict[int, dict[tuple, int]] = {}
+    for k in np.flatnonzero(seam_edges).tolist():
+        a, b = int(left[k]), int(right[k])
+        for x, y in ((a, b), (b, a)):
+            if seams[x]:
+                key = ("s", y) if seams[y] else ("c", core.find(y))
+                cands = candidates.setdefault(x, {})
+                cands[key] = max(cands.get(key, 0), int(tol[k]))
+    chosen: dict[int, set] = {}
+    ambiguous = set()
+    for x in sorted(candidates):
+        mine = ids.own(x)
+        found = {}
+        for key, level in candidates[x].items():
+            theirs = ids.own(key[1]) if key[0] == "s" else core.identifiers(key[1])
+            if not _sets_conflict(mine, theirs, level):
+                found[key] = theirs
+        shared = {key: t for key, t in found.items()
+                  if any(m & o for m, o in zip(mine, t))}
+        pool = shared or found
+        keys = sorted(pool)
+        if any(_sets_conflict(pool[p], pool[q], DOB_STRICT)
+               for i, p in enumerate(keys) for q in keys[i + 1:]):
+            ambiguous.add(x)
+        else:
+            chosen[x] = set(keys)
+    return chosen, ambiguous
 
 
 def _iso_dobs_conflict(x: str, y: str) -> bool:
@@ -259,3 +374,7 @@ def _cut_bridges_bulk(roots, acc_a, acc_b, acc_p, candidates, strength):
                 for i in part:
                     roots[i] = label
     return roots
+
+
+def _iso_dobs_far(x: str, y: str) -> bool:
+    return not iso_dobs_near(x, y)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
 from .features import Features
 from .normalize import dates_transposed, nickname_roots
@@ -67,6 +67,28 @@ def _dob_close(a, b, fa, fb):
     return Levenshtein.distance(fa.dob.isoformat(), fb.dob.isoformat()) <= 1
 
 
+def iso_dobs_near(x: str, y: str) -> bool:
+    """Two ISO dates a typo apart: day/month transposed, or at most two characters of
+    YYYYMMDD off (a swap of neighbours counts as one) with the years under ten apart.
+    A Jr and a Sr (~25 years apart) or siblings years apart are never near."""
+    if x == y:
+        return True
+    if len(x) == len(y) == 10 and x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
+        return True
+    try:
+        if abs(int(x[:4]) - int(y[:4])) >= 10:
+            return False
+    except ValueError:
+        return False
+    return OSA.distance(x.replace("-", ""), y.replace("-", "")) <= 2
+
+
+def _dob_near(a, b, fa, fb):
+    if fa.dob is None or fb.dob is None:
+        return False
+    return iso_dobs_near(fa.dob.isoformat(), fb.dob.isoformat())
+
+
 def _dob_null(a, b, fa, fb):
     return fa.dob_year is None or fb.dob_year is None
 
@@ -102,6 +124,7 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "dob_transposed": lambda: _dob_transposed,
     "dob_year_only": lambda: _dob_year_only,
     "dob_close": lambda: _dob_close,
+    "dob_near": lambda: _dob_near,
     "same_zip_street": _same_zip_street,
     "same_zip": lambda: _same_zip,
     "both_missing": lambda: _suffix_null,
@@ -165,6 +188,11 @@ def _levenshtein_at_most(limit: int) -> Test:
     return lambda a, b, fa, fb: Levenshtein.distance(str(a), str(b)) <= limit
 
 
+def _osa_at_most(limit: int) -> Test:
+    """Edits where swapping two neighbouring characters counts as one (a keying slip)."""
+    return lambda a, b, fa, fb: OSA.distance(str(a), str(b)) <= limit
+
+
 def _date_transposed(a, b, fa, fb):
     return len(a) == len(b) == 10 and a[:4] == b[:4] and a[5:7] == b[8:10] and a[8:10] == b[5:7]
 
@@ -175,6 +203,7 @@ def _same_year(a, b, fa, fb):
 
 LEVEL_KINDS.update({
     "levenshtein": _levenshtein_at_most,
+    "osa": _osa_at_most,
     "date_transposed": lambda: _date_transposed,
     "same_year": lambda: _same_year,
 })
@@ -189,8 +218,8 @@ def extra_comparison(column: str, kind: str) -> Comparison:
     if kind == "identifier":
         return Comparison(column, column, (
             L("null", "null", null=True), L("exact", "exact", agree=True),
-            L("one edit", "levenshtein", agree=True, limit=1),
-            L("two edits", "levenshtein", limit=2), L("else", "else")))
+            L("one edit", "osa", agree=True, limit=1),
+            L("two edits", "osa", limit=2), L("else", "else")))
     if kind == "name":
         return Comparison(column, column, (
             L("null", "null", null=True), L("exact", "exact"),
@@ -241,7 +270,10 @@ PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
         L("null", "dob_null", null=True), L("exact", "dob_exact", agree=True),
         L("transposed", "dob_transposed", agree=True),
         L("year only", "dob_year_only", agree=True),
-        L("one digit off", "dob_close", agree=True), L("else", "else")), hard=True),
+        L("one digit off", "dob_close", agree=True),
+        # A small typo apart: soft evidence, allowed only when an identifier or strong
+        # name evidence vouches for the pair (tracer.matching.resolve); never a Jr/Sr gap.
+        L("near", "dob_near"), L("else", "else")), hard=True),
     Comparison("ssn_last4", "ssn_last4", (
         L("null", "null", null=True), L("exact", "exact"), L("else", "else")), hard=True),
     Comparison("address", "addr_key", (

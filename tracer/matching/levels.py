@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Callable, Sequence
 
 import numpy as np
-from rapidfuzz.distance import JaroWinkler, Levenshtein
+from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 from rapidfuzz.process import cpdist
 
 from .comparisons import Comparison
@@ -131,6 +131,28 @@ def _dob_close(p, idx):
     return out
 
 
+def _dob_near(p, idx):
+    a, b = p.get(idx, "dob")
+    ya, yb = p.get(idx, "dob_year")
+    ok = ~(_missing(a) | _missing(b)) & (np.abs(ya.astype(np.int64) - yb) < 10)
+    out = np.zeros(len(idx), dtype=bool)
+    if ok.any():
+        x = [v.replace("-", "") for v in a[ok]]
+        y = [v.replace("-", "") for v in b[ok]]
+        out[ok] = cpdist(x, y, scorer=OSA.distance, workers=-1) <= 2
+        out[ok] |= np.array([_transposed(u, v) for u, v in zip(a[ok], b[ok])], dtype=bool)
+    return out
+
+
+def _osa(p, idx, limit):
+    a, b = p.get(idx)
+    ok = ~(_missing(a) | _missing(b))
+    out = np.zeros(len(idx), dtype=bool)
+    if ok.any():
+        out[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=OSA.distance, workers=-1) <= limit
+    return out
+
+
 def _same_zip(p, idx):
     a, b = p.get(idx, "zip5")
     return (a == b) & ~_missing(a)
@@ -165,7 +187,8 @@ VECTOR_KINDS: dict[str, Callable[..., np.ndarray]] = {
     "null": _null, "exact": _exact, "jaro_winkler": _jaro_winkler, "nickname": _nickname,
     "initial": _initial, "phonetic": _phonetic, "dob_null": _dob_null,
     "dob_exact": _dob_exact, "dob_transposed": _dob_transposed,
-    "dob_year_only": _dob_year_only, "dob_close": _dob_close,
+    "dob_year_only": _dob_year_only, "dob_close": _dob_close, "dob_near": _dob_near,
+    "osa": _osa,
     "same_zip_street": _same_zip_street, "same_zip": _same_zip,
     "both_missing": _both_missing, "one_missing": _null, "levenshtein": _levenshtein,
     "date_transposed": _date_transposed, "same_year": _same_year,

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
-from .clustering import cluster_pairs
+from .clustering import DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs
 from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
 from .levels import pair_levels
 from .model import MatchModel, default_model
@@ -67,6 +67,8 @@ class Resolution:
     report: BlockingReport
     timings: dict[str, float]
     link: bool = False
+    #: records left alone because they link into two clusters the guard keeps apart
+    ambiguous: int = 0
 
     def cluster_ids(self) -> list[str]:
         """Cluster id per *input* row: the id of the cluster's first record in canonical
@@ -191,6 +193,78 @@ def _household_only(model: MatchModel, gammas: np.ndarray, full_id: np.ndarray) 
     return out & ~personal
 
 
+#: Levels at which a first or last name counts as the same name.
+NAME_AGREE = ("exact", "nickname", "jw>=0.92")
+#: Without its DOB, a pair whose other evidence gives at least this probability may
+#: carry a DOB a small typo apart (``near``) instead of being refused outright.
+NEAR_DOB_EVIDENCE = 0.99
+
+
+def _levels_in(model: MatchModel, gammas: np.ndarray, name: str, labels) -> np.ndarray:
+    names = [c.name for c in model.comparisons]
+    if name not in names:
+        return np.zeros(len(gammas), dtype=bool)
+    c = names.index(name)
+    wanted = [i for i, lvl in enumerate(model.comparisons[c].levels) if lvl.label in labels]
+    return np.isin(gammas[:, c], wanted)
+
+
+def pair_guard(model: MatchModel, gammas: np.ndarray, weight: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(may join, is evidence, DOB tolerance) per pair: the mixed-file guard, pair by pair.
+
+    Refused: a hard identifier that disagrees outright; nothing beyond names and partial
+    SSN agreeing (a same name in the same ZIP does corroborate); first names that
+    differ with nothing personal agreeing (a household).
+    DOBs a small typo apart (level ``near``) are soft evidence when a full identifier
+    agrees up to two edits, or when first and last name agree and the rest of the
+    evidence alone is convincing; a full identifier agreeing up to one edit waives the
+    DOB conflict altogether.  SSN last-4 and suffix conflicts always hold.  Evidence
+    pairs are the allowed ones plus those refused only for lack of corroboration.
+    """
+    n = len(gammas)
+    full_id = np.zeros(n, dtype=bool)
+    id_close = np.zeros(n, dtype=bool)
+    for c, comp in enumerate(model.comparisons):
+        if model.settings.get("extra_kinds", {}).get(comp.name) == "identifier":
+            levels = comp.levels
+            full_id |= np.isin(gammas[:, c], [i for i, lvl in enumerate(levels) if lvl.agree])
+            id_close |= np.isin(gammas[:, c], [i for i, lvl in enumerate(levels)
+                                               if lvl.agree or lvl.label == "two edits"])
+    names = [c.name for c in model.comparisons]
+    near = _levels_in(model, gammas, "dob", ("near",))
+    if near.any():
+        c = names.index("dob")
+        without_dob = weight - model.bayes_factor_table()[c][gammas[:, c]]
+        strong_names = (_levels_in(model, gammas, "first_name", NAME_AGREE)
+                        & _levels_in(model, gammas, "last_name", NAME_AGREE))
+        evidence = np.log2(NEAR_DOB_EVIDENCE / (1 - NEAR_DOB_EVIDENCE))
+        near_ok = near & (id_close | (strong_names & (without_dob >= evidence)))
+    else:
+        near_ok = near
+    allowed = ~(near & ~near_ok)
+    corroborated = np.zeros(n, dtype=bool)
+    for c, (conflict, agree) in enumerate(model.level_masks()):
+        hit = conflict[gammas[:, c]]
+        if model.comparisons[c].name == "dob":
+            hit &= ~full_id
+        allowed &= ~hit
+        corroborated |= agree[gammas[:, c]]
+    allowed &= ~_household_only(model, gammas, full_id)
+    # Uncorroborated pairs (a name in the same town) never join records, but they are
+    # evidence that a record could belong to either of two clusters (ambiguity).
+    evidence = allowed.copy()
+    # The same first and last name in the same ZIP corroborates when the model, with
+    # term frequencies, still puts the pair over the threshold: a rare name in a town
+    # (county-assessor records carry nothing else), never JAMES SMITH in a city.
+    corroborated |= (_levels_in(model, gammas, "first_name", NAME_AGREE)
+                     & _levels_in(model, gammas, "last_name", NAME_AGREE)
+                     & _levels_in(model, gammas, "address", ("same zip",)))
+    allowed &= corroborated
+    tolerance = np.where(full_id, DOB_WAIVED, np.where(near_ok, DOB_NEAR, DOB_STRICT))
+    return allowed, evidence, tolerance.astype(np.int8)
+
+
 def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
                   progress: Progress | None = None) -> Resolution:
     """Resolve a table built in input order; see :func:`resolve_rows`."""
@@ -238,34 +312,19 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     tf = _tf_weights(model, table, left, right, gammas)
     tf_total = sum(tf.values()) if tf else None
     weight, probability = model.score_gammas(gammas, tf_total)
-    # The guard, pair by pair: a hard identifier that disagrees outright, or nothing
-    # beyond names and partial SSN agreeing, keeps the pair from joining two records.
-    # A full identifier (``--compare COL=identifier``) agreeing (up to one typo) outweighs a DOB
-    # typo, so it waives the DOB conflict; SSN last-4 and suffix conflicts still hold.
-    full_id = np.zeros(len(left), dtype=bool)
-    for c, comp in enumerate(model.comparisons):
-        if model.settings.get("extra_kinds", {}).get(comp.name) == "identifier":
-            full_id |= np.isin(gammas[:, c], [i for i, lvl in enumerate(comp.levels)
-                                               if lvl.agree])
-    allowed = np.ones(len(left), dtype=bool)
-    corroborated = np.zeros(len(left), dtype=bool)
-    for c, (conflict, agree) in enumerate(model.level_masks()):
-        hit = conflict[gammas[:, c]]
-        if model.comparisons[c].name == "dob":
-            hit &= ~full_id
-        allowed &= ~hit
-        corroborated |= agree[gammas[:, c]]
-    allowed &= corroborated
-    allowed &= ~_household_only(model, gammas, full_id)
+    allowed, evidence, tolerance = pair_guard(model, gammas, weight)
     step("score")
-    labels = cluster_pairs(len(table), left[allowed], right[allowed], probability[allowed],
+    cluster_report: dict[str, int] = {}
+    labels = cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
                            dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
-                           suffix=table.column("suffix"), strong=full_id[allowed],
+                           suffix=table.column("suffix"), tolerance=tolerance[evidence],
+                           allowed=allowed[evidence],
                            link_threshold=config.threshold,
-                           bridge_strength=config.bridge_strength)
+                           bridge_strength=config.bridge_strength, report=cluster_report)
     step("cluster")
     return Resolution(table, order, left, right, gammas, tf, weight, probability, labels,
-                      model, report, timings, config.link)
+                      model, report, timings, config.link,
+                      ambiguous=cluster_report.get("ambiguous", 0))
 
 
 def resolve_rows(rows: Sequence[Mapping[str, Any]], config: ResolveConfig | None = None, *,

@@ -21,7 +21,8 @@ from typing import Any, Mapping, Sequence
 import numpy as np
 
 from .features import features_of
-from .normalize import parse_date
+from .normalize import (normalize_address, normalize_email, normalize_name, normalize_phone,
+                        parse_date)
 
 #: Features attributes carried into the table, in tuple order.
 FEATURE_COLUMNS = ("first", "first_root", "first_key", "middle_initial", "last", "last_key",
@@ -55,35 +56,104 @@ def clean_extra(kind: str, value: Any) -> str | None:
 
 
 def _row_values(row: Mapping[str, Any]) -> tuple:
+    """One row's table values the slow way (``features_of``); the reference that
+    :func:`feature_tuples` must equal."""
     f = features_of(row, key="-", source="-")
     return (f.first, f.first_root, f.first_key, f.middle_initial, f.last, f.last_key,
             f.suffix, f.dob.isoformat() if f.dob else None, f.ssn_last4, f.street,
             f.addr_key, f.zip5, f.phone, f.email, f.dob_year if f.dob_year else -1)
 
 
-def _chunk_values(rows: list[Mapping[str, Any]]) -> list[tuple]:
-    return [_row_values(r) for r in rows]
+def _name_values(key: tuple) -> tuple:
+    name = normalize_name(*key)
+    return (name.first, name.first_root, name.first_key,
+            name.middle[:1] if name.middle else None, name.last, name.last_key, name.suffix)
+
+
+def _address_values(key: tuple) -> tuple:
+    addr = normalize_address(*key)
+    return addr.street, addr.key, addr.zip5
+
+
+def _dob_values(text: str) -> tuple:
+    parsed = parse_date(text)
+    return (parsed.value.isoformat() if parsed.value else None, parsed.year or -1)
+
+
+def _phone_value(key: tuple) -> str | None:
+    phone = normalize_phone(key[0], declared_type=key[1])
+    return phone.e164
+
+
+def _email_value(text: str) -> str | None:
+    return normalize_email(text).email
+
+
+def _chunk_map(args: tuple) -> list:
+    fn, values = args
+    return [fn(v) for v in values]
+
+
+def _distinct_map(fn, keys: list, pool) -> dict:
+    """``{key: fn(key)}`` over the distinct keys (names, streets and cities repeat a lot,
+    so each is normalized once), split over ``pool`` when there are many."""
+    distinct = list(dict.fromkeys(keys))
+    if pool is None or len(distinct) < PARALLEL_MIN_ROWS // 4:
+        return dict(zip(distinct, (fn(k) for k in distinct)))
+    chunks = [(fn, distinct[i:i + _CHUNK]) for i in range(0, len(distinct), _CHUNK)]
+    out: dict = {}
+    start = 0
+    for part in pool.imap(_chunk_map, chunks):
+        out.update(zip(distinct[start:start + len(part)], part))
+        start += len(part)
+    return out
 
 
 def feature_tuples(rows: Sequence[Mapping[str, Any]], *, workers: int | None = None,
                    progress=None) -> list[tuple]:
-    """``_row_values`` of every row; large inputs are split over processes (fork)."""
+    """``_row_values`` of every row, normalizing each distinct name, address, date, phone
+    and email once; many distinct values are split over processes (fork)."""
     n = len(rows)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
-    if n < PARALLEL_MIN_ROWS or workers < 2 or "fork" not in _start_methods():
-        out = []
-        for start in range(0, n, _CHUNK):
-            out.extend(_chunk_values(rows[start:start + _CHUNK]))
-            if progress:
-                progress(min(start + _CHUNK, n))
-        return out
-    chunks = [rows[start:start + _CHUNK] for start in range(0, n, _CHUNK)]
+    parallel = n >= PARALLEL_MIN_ROWS and workers >= 2 and "fork" in _start_methods()
+    pool = get_context("fork").Pool(workers) if parallel else None
+    try:
+        names, addrs, dobs, phones, emails = [], [], [], [], []
+        for row in rows:
+            g = row.get
+            names.append((g("first_name") or None, g("middle_name") or None,
+                          g("last_name") or None, g("suffix") or None, g("full_name") or None))
+            z = g("zip")
+            addrs.append((g("street") or None, g("unit") or None, g("city") or None,
+                          g("state") or None, str(z) if z else None))
+            d = g("dob")
+            dobs.append(str(d) if d else None)
+            ph = g("phone")
+            phones.append((ph, g("phone_type")) if ph else None)
+            e = g("email")
+            emails.append(e if e else None)
+        name_of = _distinct_map(_name_values, names, pool)
+        if progress:
+            progress(n // 2)
+        addr_of = _distinct_map(_address_values, addrs, pool)
+        dob_of = _distinct_map(_dob_values, [d for d in dobs if d is not None], None)
+        phone_of = _distinct_map(_phone_value, [p for p in phones if p is not None], None)
+        email_of = _distinct_map(_email_value, [e for e in emails if e is not None], None)
+    finally:
+        if pool is not None:
+            pool.close()
+            pool.join()
+    no_dob = (None, -1)
     out = []
-    with get_context("fork").Pool(workers) as pool:
-        for part in pool.imap(_chunk_values, chunks):
-            out.extend(part)
-            if progress:
-                progress(len(out))
+    for k, row in enumerate(rows):
+        d = dob_of[dobs[k]] if dobs[k] is not None else no_dob
+        ph = phones[k]
+        e = emails[k]
+        out.append(name_of[names[k]] + (d[0], row.get("ssn_last4") or None)
+                   + addr_of[addrs[k]] + (phone_of[ph] if ph is not None else None,
+                                          email_of[e] if e is not None else None, d[1]))
+    if progress:
+        progress(n)
     return out
 
 
