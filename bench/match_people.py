@@ -1,20 +1,29 @@
 """Synthetic people benchmark for `tracer resolve` (tracer.synthetic ground truth).
 
-    .venv/bin/python bench/match_people.py --records 10000,100000 [--json OUT.json] [--splink]
-    .venv/bin/python bench/match_people.py --records 1000000
+    .venv/bin/python bench/match_people.py --records 10000,100000 [--splink] [--json OUT.json]
+    .venv/bin/python bench/match_people.py --records 1000000 --json bench/out/match_people_1m.json
 
-For each size: cluster pairwise precision / recall / F1, wall time of the resolve (the
-records are generated beforehand and not timed), peak RSS, the share of predicted
-clusters that join two true persons, and the Jr/Sr check: no cluster may join a Jr and
-a Sr who share name and address but differ in DOB; and how many records were left alone
-as ambiguous (matching two clusters the guard keeps apart).
+The records are generated once per (size, seed) into ``bench/out/people_<n>_s<seed>.csv``
+(truth beside it, ``.truth.txt``) and reused.  Each engine then runs in a fresh process
+that reads that CSV and clusters it, so the seconds and peak RSS printed are that
+process's alone: reading the CSV plus the whole resolve (or, with ``--splink``, Splink's
+load, training, prediction and clustering at 0.5).
+
+For each size: cluster pairwise precision / recall / F1, seconds, peak RSS, the share of
+predicted clusters that join two true persons, and the Jr/Sr check: no cluster may join
+a Jr and a Sr who share name and address but differ in DOB; and how many records were
+left alone as ambiguous.  With ``--splink`` the same data goes through a standard
+Splink setup (bench/match_splink.py) clustered at 0.5 and at the threshold the truth
+says is best, and one table compares the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
@@ -22,18 +31,41 @@ from pathlib import Path
 
 import numpy as np
 
-from tracer.matching.resolve import ResolveConfig, resolve_rows
-from tracer.synthetic import iter_people_records
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+SPLINK_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
-SPLINK_PEERS = {10_000: (0.893, 9.0), 100_000: (0.824, 13.2), 1_000_000: (0.0001, 90.0)}
+
+def data_path(n: int, seed: int) -> Path:
+    """The cached CSV of ``n`` synthetic records (generated on first use)."""
+    path = OUT / f"people_{n}_s{seed}.csv"
+    truth = path.with_suffix(".truth.txt")
+    if path.exists() and truth.exists():
+        return path
+    from tracer.synthetic import iter_people_records
+
+    OUT.mkdir(exist_ok=True)
+    tmp, tmp_truth = path.with_suffix(".tmp"), truth.with_suffix(".tmp")
+    with tmp.open("w", newline="") as fh, tmp_truth.open("w") as th:
+        writer = None
+        for row, person_id in iter_people_records(n, seed=seed):
+            if writer is None:
+                writer = csv.DictWriter(fh, fieldnames=list(row))
+                writer.writeheader()
+            writer.writerow(row)
+            th.write(f"{person_id}\n")
+    tmp_truth.replace(truth)
+    tmp.replace(path)
+    return path
 
 
-def generate(n: int, seed: int):
-    rows, truth = [], []
-    for row, person_id in iter_people_records(n, seed=seed):
-        rows.append(row)
-        truth.append(person_id)
-    return rows, truth
+def read_rows(path: Path) -> list[dict]:
+    with path.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def read_truth(path: Path) -> list[str]:
+    return path.with_suffix(".truth.txt").read_text().split()
 
 
 def pair_count(sizes) -> int:
@@ -94,25 +126,62 @@ def jr_sr_violations(rows, truth, labels) -> tuple[int, int]:
     return len(pairs), violations
 
 
-def run(n: int, seed: int, threshold: float | None) -> dict:
-    rows, truth = generate(n, seed)
+def resolve_csv(path: Path, labels_out: Path, threshold: float | None) -> dict:
+    """The timed tracer run (in its own process): read the CSV, resolve, save labels."""
+    from tracer.matching.resolve import ResolveConfig, resolve_rows
+
+    started = time.perf_counter()
+    rows = read_rows(path)
+    read = time.perf_counter() - started
     config = ResolveConfig()
     if threshold is not None:
         config.threshold = threshold
-    started = time.perf_counter()
     result = resolve_rows(rows, config)
-    elapsed = time.perf_counter() - started
     labels = np.empty(len(rows), dtype=np.int64)
     labels[result.input_position] = result.labels
+    elapsed = time.perf_counter() - started
+    np.save(labels_out, labels)
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
+    return {"seconds": round(elapsed, 1), "peak_rss_gb": round(rss, 2),
+            "worker_peak_rss_gb": round(children, 2), "threshold": config.threshold,
+            "ambiguous_records": result.ambiguous, "blocked_pairs": result.report.total,
+            "timings": {"read_csv": round(read, 3), **result.timings},
+            "blocking": result.report.to_dict()}
+
+
+def _child(args: list[str]) -> dict:
+    run = subprocess.run([sys.executable, *args], capture_output=True, text=True)
+    if run.returncode != 0:
+        raise RuntimeError(f"{args[0]} failed:\n{run.stderr[-3000:]}")
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def run(n: int, seed: int, threshold: float | None, splink: bool) -> dict:
+    path = data_path(n, seed)
+    rows, truth = read_rows(path), read_truth(path)
+    labels_path = OUT / f"labels_tracer_{n}_s{seed}.npy"
+    extra = ["--threshold", str(threshold)] if threshold is not None else []
+    out = _child([__file__, "--resolve-csv", str(path), "--labels", str(labels_path), *extra])
+    labels = np.load(labels_path)
     scores = evaluate(labels, truth)
     checked, violations = jr_sr_violations(rows, truth, labels)
-    rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024 / 1024
-    return {"records": n, "seconds": round(elapsed, 1), **scores,
-            "jr_sr_pairs_checked": checked, "jr_sr_violations": violations,
-            "ambiguous_records": result.ambiguous,
-            "blocked_pairs": result.report.total, "timings": result.timings,
-            "peak_rss_gb": round(rss_gb, 2), "threshold": config.threshold,
-            "blocking": result.report.to_dict()}
+    result = {"records": n, "engine": "tracer", **scores, **out,
+              "jr_sr_pairs_checked": checked, "jr_sr_violations": violations}
+    if splink:
+        npz = OUT / f"labels_splink_{n}_s{seed}.npz"
+        peer = _child([str(HERE / "match_splink.py"), str(path), str(npz),
+                       ",".join(map(str, SPLINK_THRESHOLDS))])
+        by_threshold = {}
+        with np.load(npz) as saved:
+            for key in saved.files:
+                sc = evaluate(saved[key], truth)
+                _, viol = jr_sr_violations(rows, truth, saved[key])
+                by_threshold[key] = {**sc, "jr_sr_violations": viol}
+        best = max(by_threshold, key=lambda k: by_threshold[k]["f1"])
+        result["splink"] = {**peer, "at_0.5": by_threshold["0.5"], "best_threshold": best,
+                            "at_best": by_threshold[best], "by_threshold": by_threshold}
+    return result
 
 
 def main(argv=None) -> int:
@@ -120,23 +189,43 @@ def main(argv=None) -> int:
     parser.add_argument("--records", default="10000,100000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threshold", type=float)
+    parser.add_argument("--splink", action="store_true", help="run Splink on the same data")
     parser.add_argument("--json")
+    parser.add_argument("--resolve-csv", help=argparse.SUPPRESS)
+    parser.add_argument("--labels", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.resolve_csv:
+        print(json.dumps(resolve_csv(Path(args.resolve_csv), Path(args.labels), args.threshold)))
+        return 0
     results = []
     for n in (int(x) for x in args.records.split(",")):
-        r = run(n, args.seed, args.threshold)
+        r = run(n, args.seed, args.threshold, args.splink)
         results.append(r)
         print(f"records {n:>9,}  F1 {r['f1']:.4f} (P {r['precision']:.4f} R {r['recall']:.4f})"
               f"  {r['seconds']:.1f} s  RSS {r['peak_rss_gb']} GB  mixed clusters "
               f"{r['mixed_share']:.3%}  largest {r['largest_cluster']}  Jr/Sr violations "
               f"{r['jr_sr_violations']}/{r['jr_sr_pairs_checked']}  ambiguous records left "
               f"alone {r['ambiguous_records']}", flush=True)
-        if n in SPLINK_PEERS:
-            f1, secs = SPLINK_PEERS[n]
-            print(f"{'':>17}  splink F1 {f1:.4f}  {secs:.1f} s (measured earlier, same machine kind)")
+    if any("splink" in r for r in results):
+        print("\ntracer vs Splink (same CSV, each in its own process; Splink seconds: load,"
+              " train, predict, cluster at 0.5)")
+        print(f"{'records':>10}  {'engine':<24} {'P':>7} {'R':>7} {'F1':>7} {'seconds':>8} "
+              f"{'peak RSS':>9} {'Jr/Sr':>6}")
+        for r in results:
+            rows = [("tracer (0.9)", r, r["seconds"], r["peak_rss_gb"])]
+            if "splink" in r:
+                s = r["splink"]
+                rows += [("Splink (0.5)", s["at_0.5"], s["seconds"], s["peak_rss_gb"]),
+                         (f"Splink (best {s['best_threshold']})", s["at_best"], None, None)]
+            for name, sc, secs, rss in rows:
+                print(f"{r['records']:>10,}  {name:<24} {sc['precision']:>7.4f} "
+                      f"{sc['recall']:>7.4f} {sc['f1']:>7.4f} "
+                      f"{'' if secs is None else f'{secs:.1f}':>8} "
+                      f"{'' if rss is None else f'{rss:.2f} GB':>9} {sc['jr_sr_violations']:>6}")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2))
-    print(json.dumps([{k: v for k, v in r.items() if k != "blocking"} for r in results]))
+    print(json.dumps([{k: v for k, v in r.items() if k not in ("blocking", "splink")}
+                      for r in results]))
     return 0
 
 

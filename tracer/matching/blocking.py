@@ -91,17 +91,9 @@ def _block_codes(table: RecordTable, rule: BlockingRule) -> np.ndarray:
     code = np.zeros(n, dtype=np.int64)
     valid = np.ones(n, dtype=bool)
     for name in rule.columns:
-        col = table.column(name)
-        if col.dtype.kind in "iu":
-            valid &= col >= 0
-            values = col.astype(np.int64)
-        else:
-            present = col != None  # noqa: E711
-            valid &= present
-            values = np.zeros(n, dtype=np.int64)
-            if present.any():
-                _, inverse = np.unique(col[present].astype(str), return_inverse=True)
-                values[present] = inverse
+        values = table.codes(name)
+        valid &= values >= 0
+        values = np.maximum(values, 0)
         code = code * (int(values.max(initial=0)) + 1) + values
         # Re-densify so products of several columns never overflow int64.
         _, code = np.unique(code, return_inverse=True)

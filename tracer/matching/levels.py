@@ -32,6 +32,23 @@ class _Pairs:
         col = self.table.column(attr or self.attr)
         return col[self.left[idx]], col[self.right[idx]]
 
+    def codes(self, idx: np.ndarray, attr: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Integer codes (-1 missing) of the pairs' values: equality without strings."""
+        col = self.table.codes(attr or self.attr)
+        return col[self.left[idx]], col[self.right[idx]]
+
+    def per_value(self, idx: np.ndarray, attr: str, key: str, fn) -> tuple:
+        """``fn(distinct values)`` (an array indexed by code, computed once per table),
+        looked up for the left and right record of each pair; rows of missing values
+        read the array's last row."""
+        cache = self.table._coded.setdefault(f"{attr}\0{key}", ())
+        if not cache:
+            cache = (fn(self.table.coded(attr)[1]),)
+            self.table._coded[f"{attr}\0{key}"] = cache
+        table = cache[0]
+        a, b = self.codes(idx, attr)
+        return table[a], table[b]
+
 
 def _missing(values: np.ndarray) -> np.ndarray:
     if values.dtype.kind in "iu":
@@ -52,49 +69,78 @@ def _lev(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _null(p, idx):
-    a, b = p.get(idx)
-    return _missing(a) | _missing(b)
+    a, b = p.codes(idx)
+    return (a < 0) | (b < 0)
 
 
 def _exact(p, idx):
-    a, b = p.get(idx)
-    return (a == b) & ~_missing(a)
+    a, b = p.codes(idx)
+    return (a == b) & (a >= 0)
 
 
 def _jaro_winkler(p, idx, threshold):
-    a, b = p.get(idx)
-    ok = ~(_missing(a) | _missing(b))
+    ca, cb = p.codes(idx)
+    ok = (ca >= 0) & (cb >= 0)
     out = np.zeros(len(idx), dtype=bool)
-    out[ok] = _jw(a[ok], b[ok]) >= threshold
+    if ok.any():
+        a, b = p.get(idx[ok])
+        out[ok] = _jw(a, b) >= threshold
     return out
 
 
 def _levenshtein(p, idx, limit):
-    a, b = p.get(idx)
-    ok = ~(_missing(a) | _missing(b))
+    ca, cb = p.codes(idx)
+    ok = (ca >= 0) & (cb >= 0)
     out = np.zeros(len(idx), dtype=bool)
-    out[ok] = _lev(a[ok], b[ok]) <= limit
+    if ok.any():
+        a, b = p.get(idx[ok])
+        out[ok] = _lev(a, b) <= limit
+    return out
+
+
+def _root_matrix(values: list) -> np.ndarray:
+    """Per distinct first name, the ids of its nickname roots (padded with -1; the
+    extra last row stands for a missing name)."""
+    ids: dict[str, int] = {}
+    sets = [[ids.setdefault(r, len(ids)) for r in sorted(nickname_roots(v))] for v in values]
+    width = max((len(x) for x in sets), default=0) or 1
+    out = np.full((len(values) + 1, width), -1, dtype=np.int32)
+    for k, roots in enumerate(sets):
+        out[k, :len(roots)] = roots
     return out
 
 
 def _nickname(p, idx):
-    ra, rb = p.get(idx, "first_root")
-    out = (ra == rb) & ~_missing(ra)
-    a, b = p.get(idx)
+    ra, rb = p.codes(idx, "first_root")
+    out = (ra == rb) & (ra >= 0)
     rest = np.flatnonzero(~out)
-    out[rest] = [bool(nickname_roots(x) & nickname_roots(y)) for x, y in zip(a[rest], b[rest])]
+    if len(rest):
+        ma, mb = p.per_value(idx[rest], p.attr, "roots", _root_matrix)
+        hit = np.zeros(len(rest), dtype=bool)
+        for i in range(ma.shape[1]):
+            for j in range(mb.shape[1]):
+                hit |= (ma[:, i] == mb[:, j]) & (ma[:, i] >= 0)
+        out[rest] = hit
+    return out
+
+
+def _initials(values: list) -> np.ndarray:
+    """Per distinct value: [first character, is one character long]; last row: missing."""
+    out = np.zeros((len(values) + 1, 2), dtype=np.int32)
+    out[-1] = (-1, 0)
+    for k, v in enumerate(values):
+        out[k] = (ord(v[0]) if v else -1, len(v) == 1)
     return out
 
 
 def _initial(p, idx):
-    a, b = p.get(idx)
-    return np.array([(len(x) == 1 or len(y) == 1) and x[0] == y[0] for x, y in zip(a, b)],
-                    dtype=bool)
+    a, b = p.per_value(idx, p.attr, "initial", _initials)
+    return ((a[:, 1] == 1) | (b[:, 1] == 1)) & (a[:, 0] == b[:, 0]) & (a[:, 0] >= 0)
 
 
 def _phonetic(p, idx, key_attr):
-    a, b = p.get(idx, key_attr)
-    return (a == b) & ~_missing(a)
+    a, b = p.codes(idx, key_attr)
+    return (a == b) & (a >= 0)
 
 
 def _dob_null(p, idx):
@@ -103,8 +149,8 @@ def _dob_null(p, idx):
 
 
 def _dob_exact(p, idx):
-    a, b = p.get(idx, "dob")
-    return (a == b) & ~_missing(a)
+    a, b = p.codes(idx, "dob")
+    return (a == b) & (a >= 0)
 
 
 def _transposed(x, y) -> bool:
@@ -112,35 +158,58 @@ def _transposed(x, y) -> bool:
             and x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7])
 
 
+def _ymd(values: list) -> np.ndarray:
+    """Per distinct ISO date: (year, month, day) as ints, -1 when not YYYY-MM-DD."""
+    out = np.full((len(values) + 1, 3), -1, dtype=np.int32)
+    for k, v in enumerate(values):
+        if isinstance(v, str) and len(v) == 10 and v[4] == v[7] == "-" and \
+                (v[:4] + v[5:7] + v[8:]).isdigit():
+            out[k] = (int(v[:4]), int(v[5:7]), int(v[8:]))
+    return out
+
+
+def _transposed_codes(p, idx, attr):
+    a, b = p.per_value(idx, attr, "ymd", _ymd)
+    ca, cb = p.codes(idx, attr)
+    return ((a[:, 0] >= 0) & (ca != cb) & (a[:, 0] == b[:, 0]) & (a[:, 1] == b[:, 2])
+            & (a[:, 2] == b[:, 1]))
+
+
 def _dob_transposed(p, idx):
-    a, b = p.get(idx, "dob")
-    return np.array([_transposed(x, y) for x, y in zip(a, b)], dtype=bool)
+    return _transposed_codes(p, idx, "dob")
 
 
 def _dob_year_only(p, idx):
-    a, b = p.get(idx, "dob")
+    a, b = p.codes(idx, "dob")
     ya, yb = p.get(idx, "dob_year")
-    return (_missing(a) | _missing(b)) & (ya == yb)
+    return ((a < 0) | (b < 0)) & (ya == yb)
 
 
 def _dob_close(p, idx):
-    a, b = p.get(idx, "dob")
-    ok = ~(_missing(a) | _missing(b))
+    ca, cb = p.codes(idx, "dob")
+    ok = (ca >= 0) & (cb >= 0)
     out = np.zeros(len(idx), dtype=bool)
-    out[ok] = _lev(a[ok], b[ok]) <= 1
+    if ok.any():
+        a, b = p.get(idx[ok], "dob")
+        out[ok] = _lev(a, b) <= 1
+    return out
+
+
+def _digits(values: list) -> np.ndarray:
+    out = np.empty(len(values) + 1, dtype=object)
+    out[:-1] = [v.replace("-", "") for v in values]
     return out
 
 
 def _dob_near(p, idx):
-    a, b = p.get(idx, "dob")
+    ca, cb = p.codes(idx, "dob")
     ya, yb = p.get(idx, "dob_year")
-    ok = ~(_missing(a) | _missing(b)) & (np.abs(ya.astype(np.int64) - yb) < 10)
+    ok = (ca >= 0) & (cb >= 0) & (np.abs(ya.astype(np.int64) - yb) < 10)
     out = np.zeros(len(idx), dtype=bool)
     if ok.any():
-        x = [v.replace("-", "") for v in a[ok]]
-        y = [v.replace("-", "") for v in b[ok]]
-        out[ok] = cpdist(x, y, scorer=OSA.distance, workers=-1) <= 2
-        out[ok] |= np.array([_transposed(u, v) for u, v in zip(a[ok], b[ok])], dtype=bool)
+        x, y = p.per_value(idx[ok], "dob", "digits", _digits)
+        out[ok] = cpdist(list(x), list(y), scorer=OSA.distance, workers=-1) <= 2
+        out[ok] |= _transposed_codes(p, idx[ok], "dob")
     return out
 
 
@@ -154,22 +223,24 @@ def _osa(p, idx, limit):
 
 
 def _same_zip(p, idx):
-    a, b = p.get(idx, "zip5")
-    return (a == b) & ~_missing(a)
+    a, b = p.codes(idx, "zip5")
+    return (a == b) & (a >= 0)
 
 
 def _same_zip_street(p, idx, threshold):
     out = _same_zip(p, idx)
-    sa, sb = p.get(idx, "street")
-    ok = out & ~(_missing(sa) | _missing(sb))
+    sa, sb = p.codes(idx, "street")
+    ok = out & (sa >= 0) & (sb >= 0)
     out[:] = False
-    out[ok] = _jw(sa[ok], sb[ok]) >= threshold
+    if ok.any():
+        a, b = p.get(idx[ok], "street")
+        out[ok] = _jw(a, b) >= threshold
     return out
 
 
 def _both_missing(p, idx):
-    a, b = p.get(idx)
-    return _missing(a) & _missing(b)
+    a, b = p.codes(idx)
+    return (a < 0) & (b < 0)
 
 
 def _date_transposed(p, idx):

@@ -27,7 +27,7 @@ from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_
 from .levels import pair_levels
 from .model import MatchModel, default_model
 from .table import RecordTable
-from .tf import TF_COMPARISONS, term_frequencies, tf_adjustments
+from .tf import MAX_ADJUSTMENT, MIN_ADJUSTMENT, TF_COMPARISONS
 from .training import train_model
 
 log = logging.getLogger("tracer.matching.resolve")
@@ -147,7 +147,6 @@ def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[
 def _tf_weights(model: MatchModel, table: RecordTable, left, right, gammas) -> dict:
     """Per comparison with a term-frequency adjustment: extra weight per pair."""
     out = {}
-    n = max(len(table), 1)
     for c, comp in enumerate(model.comparisons):
         attribute = TF_COMPARISONS.get(comp.name)
         if attribute is None and table.extra_kinds.get(comp.name) == "name":
@@ -159,12 +158,15 @@ def _tf_weights(model: MatchModel, table: RecordTable, left, right, gammas) -> d
             continue
         exact = labels.index("exact")
         u_exact = float(model.u.get(comp.name, {}).get("exact", 0.01))
-        freq = term_frequencies(table.column(attribute))
+        codes = table.codes(attribute)
+        present = codes[codes >= 0]
         rows = np.flatnonzero(gammas[:, c] == exact)
         weights = np.zeros(len(left), dtype=np.float32)
-        if len(rows):
-            values = table.column(attribute)[left[rows]]
-            weights[rows] = tf_adjustments(values, freq, u_exact, 1.0 / n)
+        if len(rows) and len(present):
+            # tf(v): the share of records with a value that carry v (tracer.matching.tf).
+            share = np.bincount(present)[codes[left[rows]]] / len(present)
+            weights[rows] = np.clip(np.log2(max(u_exact, 1e-12) / np.maximum(share, 1e-12)),
+                                    MIN_ADJUSTMENT, MAX_ADJUSTMENT)
         out[c] = weights
     return out
 

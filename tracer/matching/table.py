@@ -137,7 +137,7 @@ def feature_tuples(rows: Sequence[Mapping[str, Any]], *, workers: int | None = N
             progress(n // 2)
         addr_of = _distinct_map(_address_values, addrs, pool)
         dob_of = _distinct_map(_dob_values, [d for d in dobs if d is not None], None)
-        phone_of = _distinct_map(_phone_value, [p for p in phones if p is not None], None)
+        phone_of = _distinct_map(_phone_value, [p for p in phones if p is not None], pool)
         email_of = _distinct_map(_email_value, [e for e in emails if e is not None], None)
     finally:
         if pool is not None:
@@ -170,12 +170,36 @@ class RecordTable:
     file: np.ndarray                   # int8: 0, or 0/1 when linking two files
     columns: dict[str, np.ndarray] = field(default_factory=dict)
     extra_kinds: dict[str, str] = field(default_factory=dict)
+    #: column -> (int64 code per record, -1 when missing; the distinct values by code)
+    _coded: dict[str, tuple[np.ndarray, list]] = field(default_factory=dict, repr=False,
+                                                       compare=False)
 
     def __len__(self) -> int:
         return len(self.ids)
 
     def column(self, name: str) -> np.ndarray:
         return self.columns[name]
+
+    def codes(self, name: str) -> np.ndarray:
+        """The column as integer codes (-1 when missing): equal codes, equal values.
+        Bulk comparisons and blocking work on these instead of Python strings."""
+        return self.coded(name)[0]
+
+    def coded(self, name: str) -> tuple[np.ndarray, list]:
+        """(codes, distinct values indexed by code) of a column, computed once."""
+        got = self._coded.get(name)
+        if got is None:
+            col = self.columns[name]
+            if col.dtype.kind in "iu":
+                got = (np.where(col >= 0, col, -1).astype(np.int64), [])
+            else:
+                index: dict = {}
+                setdefault = index.setdefault
+                codes = np.fromiter((-1 if v is None else setdefault(v, len(index))
+                                     for v in col.tolist()), dtype=np.int64, count=len(col))
+                got = (codes, list(index))
+            self._coded[name] = got
+        return got
 
     def has_values(self, name: str) -> bool:
         col = self.columns.get(name)
@@ -229,8 +253,10 @@ class RecordTable:
     def canonical_order(self) -> np.ndarray:
         """Row order by (file, record_id): every result is computed in this order, so
         the input's row order cannot change it."""
-        return np.array(sorted(range(len(self)), key=lambda i: (self.file[i], self.ids[i])),
-                        dtype=np.int64)
+        if not len(self):
+            return np.zeros(0, dtype=np.int64)
+        ids = self.ids.astype(str)
+        return np.lexsort((ids, self.file)).astype(np.int64)
 
 
 def _map(col: np.ndarray, fn) -> np.ndarray:
