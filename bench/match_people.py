@@ -145,7 +145,8 @@ def resolve_csv(path: Path, labels_out: Path, threshold: float | None) -> dict:
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024 / 1024
     return {"seconds": round(elapsed, 1), "peak_rss_gb": round(rss, 2),
             "worker_peak_rss_gb": round(children, 2), "threshold": config.threshold,
-            "ambiguous_records": result.ambiguous, "blocked_pairs": result.report.total,
+            "ambiguous_records": result.ambiguous,
+            "namesake_isolated": getattr(result, "isolated", 0), "blocked_pairs": result.report.total,
             "timings": {"read_csv": round(read, 3), **result.timings},
             "blocking": result.report.to_dict()}
 
@@ -205,7 +206,8 @@ def main(argv=None) -> int:
               f"  {r['seconds']:.1f} s  RSS {r['peak_rss_gb']} GB  mixed clusters "
               f"{r['mixed_share']:.3%}  largest {r['largest_cluster']}  Jr/Sr violations "
               f"{r['jr_sr_violations']}/{r['jr_sr_pairs_checked']}  ambiguous records left "
-              f"alone {r['ambiguous_records']}", flush=True)
+              f"alone {r['ambiguous_records']}, namesakes {r.get('namesake_isolated', 0)}",
+              flush=True)
     if any("splink" in r for r in results):
         print("\ntracer vs Splink (same CSV, each in its own process; Splink seconds: load,"
               " train, predict, cluster at 0.5)")

@@ -125,3 +125,54 @@ def test_near_dob_tolerance_joins_only_a_typo_apart():
     near = cluster_pairs(3, [0, 1], [1, 2], [0.99, 0.99], tolerance=[1, 1], **args)
     assert len(set(strict.tolist())) == 3
     assert near.tolist()[:2] == [0, 0] and near[2] == 2
+
+
+@pytest.mark.parametrize("dob, dob_year, merged", [
+    ([None, None], [1971, 1948], False),               # year only vs year only, a generation
+    (["1948-03-02", None], [1948, 1971], False),       # full vs year only
+    (["1948-03-02", None], [1948, 1950], True),        # two years: a typo's reach
+    ([None, None], [1971, 1972], True),
+])
+def test_a_year_only_dob_far_from_another_dob_is_a_hard_conflict(dob, dob_year, merged):
+    none = _ids([None, None])
+    labels = cluster_pairs(2, [0], [1], [0.99], dob=_ids(dob), dob_year=np.array(dob_year),
+                           ssn_last4=none, suffix=none, link_threshold=0.9, bridge_strength=0.0)
+    assert bool(labels[0] == labels[1]) is merged
+
+
+def test_hard_conflict_counts_a_year_only_dob():
+    from datetime import date
+    from tracer.matching.clustering import hard_conflict
+    from tracer.matching.features import features_of
+
+    sr = features_of({"first_name": "Al", "last_name": "Rook", "dob": "1948"}, key="a")
+    jr = features_of({"first_name": "Al", "last_name": "Rook", "dob": "1971-05-02"}, key="b")
+    typo = features_of({"first_name": "Al", "last_name": "Rook", "dob": "1949"}, key="c")
+    assert sr.dob is None and sr.dob_year == 1948 and jr.dob == date(1971, 5, 2)
+    assert hard_conflict(sr, jr) and hard_conflict(jr, sr)
+    assert not hard_conflict(sr, typo)
+
+
+# Records: (first, last, place, year, ssn, suffix) codes, -1 missing.  Records 0-1 share
+# a name and place; the group is a namesake group when they conflict (or one has a suffix).
+@pytest.mark.parametrize("rows, namesake", [
+    ([(0, 0, 0, 1948, -1, -1), (0, 0, 0, 1971, -1, -1), (0, 0, 0, -1, -1, -1)], True),
+    ([(0, 0, 0, -1, 1, -1), (0, 0, 0, -1, 2, -1), (0, 0, 0, -1, -1, -1)], True),
+    ([(0, 0, 0, -1, -1, 0), (0, 0, 0, -1, -1, 1), (0, 0, 0, -1, -1, -1)], True),
+    ([(0, 0, 0, -1, -1, 0), (0, 0, 0, 1971, 5, -1), (0, 0, 0, -1, -1, -1)], True),  # a suffix
+    ([(0, 0, 0, 1948, 1, -1), (0, 0, 0, 1949, 1, -1), (0, 0, 0, -1, -1, -1)], False),
+    ([(0, 0, 0, 1948, -1, -1), (0, 0, 1, 1971, -1, -1), (0, 0, 0, -1, -1, -1)], False),
+    ([(0, 0, 0, 1948, -1, -1), (1, 0, 0, 1971, -1, -1), (0, 0, 0, -1, -1, -1)], False),
+])
+def test_namesake_groups(rows, namesake):
+    from tracer.matching.clustering import namesake_groups
+
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    group, count = namesake_groups(*cols[:3], dob_year=cols[3], ssn_last4=cols[4],
+                                   suffix=cols[5])
+    assert bool(group[2] >= 0) is namesake and count == int(namesake)
+    assert group[0] == group[2] if namesake else group[0] == -1
+    # row order cannot change which records are namesakes
+    rev = namesake_groups(*(c[::-1] for c in cols[:3]), dob_year=cols[3][::-1],
+                          ssn_last4=cols[4][::-1], suffix=cols[5][::-1])[0][::-1]
+    assert ((rev >= 0) == (group >= 0)).all()

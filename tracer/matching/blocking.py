@@ -2,8 +2,12 @@
 
 A rule is a tuple of table columns that must all be present and equal
 (``block_on("last_key", "dob_year")``).  Candidate pairs are the union of every rule's
-pairs, deduplicated; blocks bigger than ``max_block`` (a surname shared by thousands) are
-skipped and reported rather than exploding into millions of pairs.
+pairs, deduplicated.  A block bigger than ``split_block`` (a common surname and birth
+year in a million records) is split by the rule's ``split_by`` columns in turn (first
+initial, then ZIP3) instead of being compared all against all; what is still bigger than
+``max_block`` after that is skipped and reported.  Pairs are generated block size by
+block size in bounded chunks and kept as one int64 code per pair (``i * n + j``), so
+memory follows the pairs kept, not the largest intermediate.
 
     rules = (block_on("last_key", "dob_year"), block_on("ssn_last4", "first_initial"))
     pairs, report = candidate_pairs(table, rules)
@@ -20,6 +24,12 @@ import numpy as np
 from .table import RecordTable
 
 DEFAULT_MAX_BLOCK = 400
+#: Blocks over this size are split by the rule's ``split_by`` columns.
+DEFAULT_SPLIT_BLOCK = 64
+#: Columns that split an oversized block, in turn (skipped when the rule has them).
+DEFAULT_SPLIT_BY = ("first_initial", "zip3")
+#: Pairs generated per chunk inside :func:`rule_pairs`.
+PAIR_CHUNK = 1 << 21
 
 
 @dataclass(frozen=True)
@@ -28,21 +38,26 @@ class BlockingRule:
     #: comparisons forced to agree by this rule (EM does not estimate them from its pairs)
     covers: tuple[str, ...] = ()
     name: str = ""
+    #: columns that split a block over ``split_block`` records, in turn
+    split_by: tuple[str, ...] = DEFAULT_SPLIT_BY
 
     @property
     def label(self) -> str:
         return self.name or " + ".join(self.columns)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"columns": list(self.columns), "covers": list(self.covers), "name": self.name}
+        return {"columns": list(self.columns), "covers": list(self.covers), "name": self.name,
+                "split_by": list(self.split_by)}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BlockingRule":
-        return cls(tuple(data["columns"]), tuple(data.get("covers", ())), data.get("name", ""))
+        return cls(tuple(data["columns"]), tuple(data.get("covers", ())), data.get("name", ""),
+                   tuple(data.get("split_by", DEFAULT_SPLIT_BY)))
 
 
-def block_on(*columns: str, covers: Sequence[str] = (), name: str = "") -> BlockingRule:
-    return BlockingRule(tuple(columns), tuple(covers), name)
+def block_on(*columns: str, covers: Sequence[str] = (), name: str = "",
+             split_by: Sequence[str] = DEFAULT_SPLIT_BY) -> BlockingRule:
+    return BlockingRule(tuple(columns), tuple(covers), name, tuple(split_by))
 
 
 #: Rules for people files (FORMATS.md §2), each selective on its own.
@@ -66,6 +81,8 @@ class RuleReport:
     blocks: int = 0
     skipped_blocks: int = 0
     skipped_records: int = 0
+    #: oversized blocks split by ``split_by`` (counted before splitting)
+    split_blocks: int = 0
 
 
 @dataclass
@@ -74,10 +91,11 @@ class BlockingReport:
     total: int = 0
 
     def table(self) -> str:
-        lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'skipped blocks':>15}"]
+        lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'split':>8} {'skipped blocks':>15}"]
         for r in self.rules:
             lines.append(f"{r.label:<42} {r.pairs:>12,} {r.new_pairs:>12,} "
-                         f"{r.skipped_blocks:>8,} ({r.skipped_records:,} rec)")
+                         f"{r.split_blocks:>8,} {r.skipped_blocks:>8,} "
+                         f"({r.skipped_records:,} rec)")
         lines.append(f"{'union (deduplicated)':<42} {self.total:>12,}")
         return "\n".join(lines)
 
@@ -102,20 +120,51 @@ def _block_codes(table: RecordTable, rule: BlockingRule) -> np.ndarray:
     return code
 
 
+def _split_oversized(table: RecordTable, rule: BlockingRule, codes: np.ndarray,
+                     split_block: int, report: RuleReport | None) -> np.ndarray:
+    """Block codes with every block over ``split_block`` records split by the rule's
+    ``split_by`` columns in turn (a missing value is a value of its own there)."""
+    valid = codes >= 0
+    if not valid.any():
+        return codes
+    first = True
+    for column in rule.split_by:
+        if column in rule.columns or column not in table.columns:
+            continue
+        sizes = np.bincount(codes[valid])
+        big = valid & (sizes[np.maximum(codes, 0)] > split_block)
+        if not big.any():
+            break
+        if report is not None and first:
+            report.split_blocks += int((sizes > split_block).sum())
+        first = False
+        extra = np.where(big, table.codes(column) + 2, 0)      # 1: missing; 0: not split
+        combined = codes * (int(extra.max()) + 1) + extra
+        dense = np.unique(combined[valid], return_inverse=True)[1].astype(np.int64)
+        codes = codes.copy()
+        codes[valid] = dense.reshape(-1)
+    return codes
+
+
 def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAULT_MAX_BLOCK,
-               link: bool = False, report: RuleReport | None = None) -> np.ndarray:
-    """Pairs (as ``i * n + j`` with i < j) of records in the same block of ``rule``."""
+               link: bool = False, report: RuleReport | None = None,
+               split_block: int = DEFAULT_SPLIT_BLOCK, chunk: int = PAIR_CHUNK) -> np.ndarray:
+    """Pairs (as ``i * n + j`` with i < j) of records in the same block of ``rule``,
+    sorted and unique.  Blocks over ``split_block`` are split first (see module doc)."""
     n = len(table)
     codes = _block_codes(table, rule)
+    if split_block and split_block < max_block:
+        codes = _split_oversized(table, rule, codes, split_block, report)
     members = np.flatnonzero(codes >= 0)
     if len(members) < 2:
         return np.empty(0, dtype=np.int64)
-    order = members[np.argsort(codes[members], kind="stable")]
+    order = members[np.argsort(codes[members], kind="stable")].astype(np.int32)
     sorted_codes = codes[order]
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]])
     sizes = np.diff(np.r_[starts, len(order)])
+    file = table.file
     out = []
-    for size in np.unique(sizes):
+    for size in np.unique(sizes).tolist():
         if size < 2:
             continue
         group_starts = starts[sizes == size]
@@ -126,17 +175,32 @@ def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAU
             continue
         if report:
             report.blocks += len(group_starts)
-        groups = order[group_starts[:, None] + np.arange(size)[None, :]]
         a_pos, b_pos = np.triu_indices(size, 1)
-        a, b = groups[:, a_pos].ravel(), groups[:, b_pos].ravel()
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
-        if link:
-            keep = table.file[lo] != table.file[hi]
-            lo, hi = lo[keep], hi[keep]
-        out.append(lo.astype(np.int64) * n + hi)
+        step = max(1, chunk // len(a_pos))
+        for g0 in range(0, len(group_starts), step):
+            groups = order[group_starts[g0:g0 + step, None] + np.arange(size)[None, :]]
+            a, b = groups[:, a_pos].ravel(), groups[:, b_pos].ravel()
+            lo, hi = np.minimum(a, b), np.maximum(a, b)
+            del a, b
+            if link:
+                keep = file[lo] != file[hi]
+                lo, hi = lo[keep], hi[keep]
+            out.append(lo.astype(np.int64) * n + hi)
     if not out:
         return np.empty(0, dtype=np.int64)
-    return np.unique(np.concatenate(out))
+    return _sorted_unique(np.concatenate(out))
+
+
+def _sorted_unique(codes: np.ndarray) -> np.ndarray:
+    """Sorted distinct values, by an in-place sort (``np.unique`` of ten million int64
+    pair codes takes over ten times as long with NumPy's hash-based path)."""
+    codes.sort()
+    if len(codes) < 2:
+        return codes
+    keep = np.empty(len(codes), dtype=bool)
+    keep[0] = True
+    np.not_equal(codes[1:], codes[:-1], out=keep[1:])
+    return codes[keep]
 
 
 def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
@@ -154,9 +218,10 @@ def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
         rr.pairs = len(codes)
         if rule_codes is not None:
             rule_codes.append(codes)
-        fresh = np.setdiff1d(codes, seen, assume_unique=True)
+        fresh = codes[~np.isin(codes, seen, assume_unique=True)] if len(seen) else codes
         rr.new_pairs = len(fresh)
-        seen = np.union1d(seen, fresh)
+        # Both sorted and disjoint: a stable sort merges the two runs.
+        seen = np.sort(np.concatenate((seen, fresh)), kind="stable")
         report.rules.append(rr)
     report.total = len(seen)
     return seen // max(n, 1), seen % max(n, 1), report

@@ -2,9 +2,12 @@
 
 Transitive closure over weak pairs is how one "person" swallows a quarter of a million
 records.  So: edges are merged strongest first (union-find), a merge is refused when the
-two clusters' hard identifiers conflict (different full DOB, different SSN last-4,
-different generation suffix), an edge must be corroborated by more than name and partial
-SSN, and weak bridges (an edge whose removal splits a cluster in two real groups) are cut.
+two clusters' hard identifiers conflict (different full DOB, a year-only DOB more than
+two years from another DOB, different SSN last-4, different generation suffix), an edge
+must be corroborated by more than name and partial SSN, and weak bridges (an edge whose
+removal splits a cluster in two real groups) are cut.  :func:`namesake_groups` finds the
+records that share a name and place with a Jr/Sr pair, which ``tracer resolve`` keeps
+from joining either.
 """
 
 from __future__ import annotations
@@ -28,12 +31,18 @@ class Edge:
     probability: float
 
 
+#: A year-only DOB more than this many years from another DOB (full or year-only) is a
+#: hard conflict: a typo moves a year by one or two, a generation by twenty or more.
+YEAR_TOLERANCE = 2
+
+
 @dataclass
 class _Group:
     members: list[int]
     dobs: set[date] = field(default_factory=set)
     ssns: set[str] = field(default_factory=set)
     suffixes: set[str] = field(default_factory=set)
+    years: set[int] = field(default_factory=set)     # year-only DOBs
 
 
 def dobs_conflict(x: date, y: date) -> bool:
@@ -42,9 +51,26 @@ def dobs_conflict(x: date, y: date) -> bool:
     return Levenshtein.distance(x.isoformat(), y.isoformat()) > 1
 
 
+def years_conflict(year_only: Iterable[int], years: Iterable[int]) -> bool:
+    """Does a year-only DOB lie more than :data:`YEAR_TOLERANCE` years from any of
+    ``years`` (the years of full DOBs, or other year-only DOBs)?"""
+    years = list(years)
+    return any(abs(y - x) > YEAR_TOLERANCE for y in year_only for x in years)
+
+
+def _year_only(f: Features) -> int | None:
+    return f.dob_year if f.dob is None and f.dob_year else None
+
+
 def hard_conflict(a: Features, b: Features) -> bool:
     if a.dob and b.dob and dobs_conflict(a.dob, b.dob):
         return True
+    ya, yb = _year_only(a), _year_only(b)
+    if ya is not None or yb is not None:
+        year_a = ya if ya is not None else (a.dob.year if a.dob else None)
+        year_b = yb if yb is not None else (b.dob.year if b.dob else None)
+        if year_a is not None and year_b is not None and abs(year_a - year_b) > YEAR_TOLERANCE:
+            return True
     if a.ssn_last4 and b.ssn_last4 and a.ssn_last4 != b.ssn_last4:
         return True
     return bool(a.suffix and b.suffix and a.suffix != b.suffix)
@@ -52,6 +78,9 @@ def hard_conflict(a: Features, b: Features) -> bool:
 
 def _groups_conflict(g: _Group, h: _Group) -> bool:
     if len(g.ssns | h.ssns) > 1 or len(g.suffixes | h.suffixes) > 1:
+        return True
+    if years_conflict(g.years, h.years | {d.year for d in h.dobs}) or \
+            years_conflict(h.years, {d.year for d in g.dobs}):
         return True
     return any(dobs_conflict(x, y) for x in g.dobs for y in h.dobs)
 
@@ -62,9 +91,11 @@ def cluster(features: Sequence[Features], edges: Iterable[Edge], *,
     parent = list(range(len(features)))
     groups: dict[int, _Group] = {}
     for i, f in enumerate(features):
+        year = _year_only(f)
         groups[i] = _Group([i], {f.dob} if f.dob else set(),
                            {f.ssn_last4} if f.ssn_last4 else set(),
-                           {f.suffix} if f.suffix else set())
+                           {f.suffix} if f.suffix else set(),
+                           {year} if year is not None else set())
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -89,6 +120,7 @@ def cluster(features: Sequence[Features], edges: Iterable[Edge], *,
         ga.dobs |= gb.dobs
         ga.ssns |= gb.ssns
         ga.suffixes |= gb.suffixes
+        ga.years |= gb.years
         del groups[rb]
         accepted.append(edge)
 
@@ -128,13 +160,16 @@ DOB_STRICT, DOB_NEAR, DOB_WAIVED = 0, 1, 2
 
 
 def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, strong=None,
-                  tolerance=None, allowed=None, link_threshold: float = 0.9,
+                  tolerance=None, allowed=None, dob_year=None, isolated=None,
+                  link_threshold: float = 0.9,
                   evidence_threshold: float | None = None, bridge_strength: float = 0.99,
                   report: dict | None = None):
     """Bulk version of :func:`cluster` over arrays (``tracer resolve``, a million records).
 
     ``left``/``right``/``probability`` are the scored edges; ``dob`` (ISO strings),
-    ``ssn_last4`` and ``suffix`` are per-record hard identifiers (None when missing).
+    ``ssn_last4`` and ``suffix`` are per-record hard identifiers (None when missing);
+    ``dob_year`` (ints, -1 when missing) adds the year of records whose DOB is a year
+    only: one more than :data:`YEAR_TOLERANCE` years from another DOB conflicts.
     Returns an int64 array: for every record, the smallest record index of its cluster.
 
     The guard: a merge is refused when the two clusters' full DOBs, SSN last-4 or
@@ -149,6 +184,8 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     suffix-less, DOB-less "JOHN SMITH" at the address of a Jr and a Sr) that matches both,
     shares no identifier value with either and conflicts with neither could be either
     person, so it joins neither; ``report["ambiguous"]`` counts such records.
+    Records flagged ``isolated`` (namesakes, see :func:`namesake_groups`) never join:
+    their edges are evidence only; ``report["isolated"]`` counts them.
     """
     import numpy as np
 
@@ -159,14 +196,18 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
         else np.asarray(tolerance, dtype=np.int8).copy()
     if strong is not None:
         tol[np.asarray(strong, bool)] = DOB_WAIVED
-    merge = np.ones(len(left), dtype=bool) if allowed is None else np.asarray(allowed, bool)
+    merge = np.ones(len(left), dtype=bool) if allowed is None \
+        else np.asarray(allowed, bool).copy()
+    if isolated is not None:
+        isolated = np.asarray(isolated, dtype=bool)
+        merge &= ~(isolated[left] | isolated[right])
     low = link_threshold if evidence_threshold is None else evidence_threshold
     keep = np.where(merge, probability >= link_threshold, probability >= low) & (left != right)
     order = np.flatnonzero(keep)
     order = order[np.lexsort((right[order], left[order], -probability[order]))]
     left, right, probability = left[order], right[order], probability[order]
     tol, merge = tol[order], merge[order]
-    ids = _Identifiers(n, dob, ssn_last4, suffix)
+    ids = _Identifiers(n, dob, ssn_last4, suffix, dob_year)
 
     # 1. Greedy merging, strongest edge first, refusing conflicting merges: the seams.
     first = ids.union_find()
@@ -207,6 +248,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
         core.union_all(np.array(kept, dtype=np.int64), left, right, tol)
     if report is not None:
         report["ambiguous"] = ambiguous
+        report["isolated"] = 0 if isolated is None else int(isolated.sum())
     roots = core.roots()
     accepted = np.array(core.accepted, dtype=np.int64)
     if bridge_strength > link_threshold and len(accepted):
@@ -227,12 +269,19 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
 
 
 def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
-    """Do two (dobs, ssns, suffixes) triples of sets conflict?"""
+    """Do two (dobs, ssns, suffixes, year-only DOBs) tuples of sets conflict?"""
     if a[1] and b[1] and a[1] != b[1]:
         return True
     if a[2] and b[2] and a[2] != b[2]:
         return True
-    if level >= DOB_WAIVED or not a[0] or not b[0] or a[0] == b[0]:
+    if level >= DOB_WAIVED:
+        return False
+    if a[3] or b[3]:
+        years_a = a[3] | {int(x[:4]) for x in a[0]}
+        years_b = b[3] | {int(x[:4]) for x in b[0]}
+        if years_conflict(a[3], years_b) or years_conflict(b[3], years_a):
+            return True
+    if not a[0] or not b[0] or a[0] == b[0]:
         return False
     test = _iso_dobs_conflict if level == DOB_STRICT else _iso_dobs_far
     return any(test(x, y) for x in a[0] for y in b[0])
@@ -241,13 +290,23 @@ def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
 class _Identifiers:
     """Per-record hard identifiers, and union-finds that track them per cluster."""
 
-    def __init__(self, n, dob, ssn_last4, suffix):
+    def __init__(self, n, dob, ssn_last4, suffix, dob_year=None):
+        import numpy as np
+
         self.n = n
         self.dob, self.ssn, self.sfx = dob, ssn_last4, suffix
+        year_only = np.full(n, None, dtype=object)
+        if dob_year is not None:
+            years = np.asarray(dob_year, dtype=np.int64)
+            full = np.array([v is not None for v in dob], dtype=bool) if n else \
+                np.zeros(0, dtype=bool)
+            pick = np.flatnonzero((years >= 0) & ~full)
+            year_only[pick] = years[pick].tolist()
+        self.year = year_only
 
     def own(self, i: int) -> tuple:
-        return tuple({v} if v is not None else set() for v in (self.dob[i], self.ssn[i],
-                                                               self.sfx[i]))
+        return tuple({v} if v is not None else set()
+                     for v in (self.dob[i], self.ssn[i], self.sfx[i], self.year[i]))
 
     def union_find(self) -> "_UnionFind":
         return _UnionFind(self)
@@ -259,8 +318,8 @@ class _UnionFind:
         self.parent = list(range(n))
         self.size = [1] * n
         self.accepted: list[int] = []
-        self.tables: tuple[dict, dict, dict] = ({}, {}, {})
-        for table, col in zip(self.tables, (ids.dob, ids.ssn, ids.sfx)):
+        self.tables: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
+        for table, col in zip(self.tables, (ids.dob, ids.ssn, ids.sfx, ids.year)):
             for i, v in enumerate(col.tolist() if hasattr(col, "tolist") else col):
                 if v is not None:
                     table[i] = {v}
@@ -284,12 +343,12 @@ class _UnionFind:
         """Merge along ``edges`` (indices, in order); returns the refused ones."""
         refused = []
         find, size, parent = self.find, self.size, self.parent
-        dobs, ssns, sfx = self.tables
+        dobs, ssns, sfx, years = self.tables
         for k in edges.tolist():
             ra, rb = find(int(left[k])), find(int(right[k]))
             if ra != rb:
-                if (ra in dobs or ra in ssns or ra in sfx) and \
-                        (rb in dobs or rb in ssns or rb in sfx) and \
+                if (ra in dobs or ra in ssns or ra in sfx or ra in years) and \
+                        (rb in dobs or rb in ssns or rb in sfx or rb in years) and \
                         self.conflict(ra, rb, int(tol[k])):
                     refused.append(k)
                     continue
@@ -333,7 +392,7 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges):
             if not _sets_conflict(mine, theirs, level):
                 found[key] = theirs
         shared = {key: t for key, t in found.items()
-                  if any(m & o for m, o in zip(mine, t))}
+                  if any(m & o for m, o in zip(mine[:3], t[:3]))}
         pool = shared or found
         keys = sorted(pool)
         if any(_sets_conflict(pool[p], pool[q], DOB_STRICT)
@@ -378,3 +437,68 @@ def _cut_bridges_bulk(roots, acc_a, acc_b, acc_p, candidates, strength):
 
 def _iso_dobs_far(x: str, y: str) -> bool:
     return not iso_dobs_near(x, y)
+
+
+def _dense_key(*codes):
+    """One dense int64 code per row for a tuple of int code columns (-1: a part missing)."""
+    import numpy as np
+
+    n = len(codes[0])
+    key = np.zeros(n, dtype=np.int64)
+    valid = np.ones(n, dtype=bool)
+    for col in codes:
+        col = np.asarray(col, dtype=np.int64)
+        valid &= col >= 0
+        key = key * (int(col.max(initial=0)) + 1) + np.maximum(col, 0)
+        key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(n)
+    key[~valid] = -1
+    return key
+
+
+def _distinct_per_group(group, values, groups: int):
+    """How many distinct non-missing ``values`` each group holds."""
+    import numpy as np
+
+    ok = (group >= 0) & (values >= 0)
+    if not ok.any():
+        return np.zeros(groups, dtype=np.int64)
+    pairs = np.unique(np.stack([group[ok], values[ok]], axis=1), axis=0)
+    return np.bincount(pairs[:, 0], minlength=groups)
+
+
+def namesake_groups(*keys, dob_year, ssn_last4, suffix, generational: bool = True,
+                    conflicts: bool = True):
+    """Namesake groups: the records sharing every key column (int codes, -1 when missing;
+    e.g. first name, last name and address) among which two conflict on a hard identifier
+    (``conflicts``: two SSN last-4s, two generation suffixes, or birth years more than
+    :data:`YEAR_TOLERANCE` apart) or one carries a generation suffix (``generational``) —
+    a Jr and a Sr at one address.  Returns (group id per record, -1 when the record is in
+    no such group; the number of such groups).  Numpy group-bys only, so the answer does
+    not depend on row order and costs a few sorts at a million records."""
+    import numpy as np
+
+    key = _dense_key(*keys)
+    n = len(key)
+    if not n or key.max(initial=-1) < 0:
+        return np.full(n, -1, dtype=np.int64), 0
+    groups = int(key.max()) + 1
+    suffix = np.asarray(suffix, np.int64)
+    suffixes = _distinct_per_group(key, suffix, groups)
+    conflict = np.zeros(groups, dtype=bool)
+    if generational:
+        # A generation suffix says on its own that the name has two bearers.
+        conflict |= suffixes > 0
+    years = np.asarray(dob_year, dtype=np.int64)
+    has = (key >= 0) & (years >= 0)
+    if conflicts:
+        conflict |= (_distinct_per_group(key, np.asarray(ssn_last4, np.int64), groups) > 1) \
+            | (suffixes > 1)
+    if conflicts and has.any():
+        hi = np.full(groups, -1, dtype=np.int64)
+        lo = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
+        np.maximum.at(hi, key[has], years[has])
+        np.minimum.at(lo, key[has], years[has])
+        conflict |= (hi >= 0) & (hi - lo > YEAR_TOLERANCE)
+    out = np.where((key >= 0) & conflict[np.maximum(key, 0)], key, -1)
+    return out, int(conflict.sum())
+

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
-from .clustering import DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs
+from .clustering import DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups
 from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
 from .levels import pair_levels
 from .model import MatchModel, default_model
@@ -69,6 +69,8 @@ class Resolution:
     link: bool = False
     #: records left alone because they link into two clusters the guard keeps apart
     ambiguous: int = 0
+    #: records left alone because a namesake (Jr/Sr) could be theirs as well
+    isolated: int = 0
 
     def cluster_ids(self) -> list[str]:
         """Cluster id per *input* row: the id of the cluster's first record in canonical
@@ -267,6 +269,76 @@ def pair_guard(model: MatchModel, gammas: np.ndarray, weight: np.ndarray
     return allowed, evidence, tolerance.astype(np.int8)
 
 
+#: Namesakes at one address: the same first name (nickname root), surname (phonetic) and
+#: address.  Two of them conflicting on a hard identifier, or one carrying a generation
+#: suffix, make the group ambiguous.
+NAMESAKE_ADDRESS = ("first_any", "last_key", "addr_key")
+#: Wider namesakes, among which a generation suffix makes the group ambiguous: the same
+#: name in one ZIP (surname phonetic, or its letters sorted, which a transposition typo
+#: keeps), or the same first name, middle initial and surname anywhere (a father and son
+#: share all three; records of one of them turn up where the other never lived).
+NAMESAKE_WIDE = (("first_any", "last_key", "zip5"), ("first_any", "last_letters", "zip5"),
+                 ("first_any", "middle_initial", "last_key", "anywhere"))
+
+
+def _last_letters(table: RecordTable) -> np.ndarray:
+    """Codes of the surname's letters, sorted (SCOTT, SCTOT and CSOTT agree)."""
+    codes, values = table.coded("last")
+    index: dict[str, int] = {}
+    remap = np.array([index.setdefault("".join(sorted(v)), len(index)) for v in values]
+                     + [-1], dtype=np.int64)
+    return remap[codes]          # code -1 picks the trailing -1
+
+
+def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
+    """(address namesake group per record or -1, records to keep alone).
+
+    A record with no DOB, SSN last-4 or suffix of its own whose name is shared, at its
+    address, by records that conflict on a hard identifier or carry a generation suffix,
+    or in its ZIP (or with its middle initial, anywhere) by a record with a generation
+    suffix (a Jr and a Sr), could belong to either namesake: it joins nothing.  Numpy
+    group-bys over the coded columns (:func:`.clustering.namesake_groups`)."""
+    n = len(table)
+    none = np.full(n, -1, dtype=np.int64)
+    if not all(c in table.columns for c in ("first_any", "last", "last_key")):
+        return none, np.zeros(n, dtype=bool)
+    year, ssn, sfx = table.codes("dob_year"), table.codes("ssn_last4"), table.codes("suffix")
+    ids = dict(dob_year=year, ssn_last4=ssn, suffix=sfx)
+    codes = {"last_letters": _last_letters(table)}
+
+    def column(name: str) -> np.ndarray:
+        return codes[name] if name in codes else table.codes(name)
+
+    group = none
+    if "addr_key" in table.columns:
+        group, _ = namesake_groups(*(column(c) for c in NAMESAKE_ADDRESS), **ids)
+    in_any = group >= 0
+    codes["anywhere"] = np.zeros(n, dtype=np.int64)
+    for key in NAMESAKE_WIDE:
+        if all(c in table.columns or c in codes for c in key):
+            wide, _ = namesake_groups(*(column(c) for c in key), **ids, conflicts=False)
+            in_any |= wide >= 0
+    return group, in_any & namesake_bare(table)
+
+
+def namesake_bare(table: RecordTable) -> np.ndarray:
+    """Records with no DOB (not even a year), SSN last-4 or suffix."""
+    return ((table.codes("dob_year") < 0) & (table.codes("ssn_last4") < 0)
+            & (table.codes("suffix") < 0))
+
+
+def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+    """Per pair: do the two records carry the same DOB (or birth year), SSN last-4,
+    suffix or email?"""
+    out = np.zeros(len(left), dtype=bool)
+    for column in ("dob_year", "ssn_last4", "suffix", "email"):
+        if column in table.columns:
+            codes = table.codes(column)
+            a, b = codes[left], codes[right]
+            out |= (a >= 0) & (a == b)
+    return out
+
+
 def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
                   progress: Progress | None = None) -> Resolution:
     """Resolve a table built in input order; see :func:`resolve_rows`."""
@@ -317,16 +389,34 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     allowed, evidence, tolerance = pair_guard(model, gammas, weight)
     step("score")
     cluster_report: dict[str, int] = {}
-    labels = cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
-                           dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
-                           suffix=table.column("suffix"), tolerance=tolerance[evidence],
-                           allowed=allowed[evidence],
-                           link_threshold=config.threshold,
-                           bridge_strength=config.bridge_strength, report=cluster_report)
+    # Namesakes (a Jr and a Sr at one address): their records join only records that
+    # share a DOB, SSN last-4, suffix or email with them; those with none join nothing.
+    group, isolated = namesakes(table)
+    in_group = group >= 0
+    allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
+
+    def clusters(isolated: np.ndarray) -> np.ndarray:
+        return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
+                             dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
+                             suffix=table.column("suffix"), tolerance=tolerance[evidence],
+                             allowed=allowed[evidence], dob_year=table.column("dob_year"),
+                             isolated=isolated, link_threshold=config.threshold,
+                             bridge_strength=config.bridge_strength, report=cluster_report)
+
+    labels = clusters(isolated)
+    # A record with no hard identifier that reached, through others, a cluster holding a
+    # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
+    if in_group.any():
+        bare = namesake_bare(table)
+        suspect = bare & ~isolated & np.isin(labels, np.unique(labels[in_group]))
+        if suspect.any():
+            isolated = isolated | suspect
+            labels = clusters(isolated)
     step("cluster")
     return Resolution(table, order, left, right, gammas, tf, weight, probability, labels,
                       model, report, timings, config.link,
-                      ambiguous=cluster_report.get("ambiguous", 0))
+                      ambiguous=cluster_report.get("ambiguous", 0),
+                      isolated=cluster_report.get("isolated", 0))
 
 
 def resolve_rows(rows: Sequence[Mapping[str, Any]], config: ResolveConfig | None = None, *,
