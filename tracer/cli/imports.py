@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ..consent.users import require_user
 from ..csvio import parse_maps
 from ..imports import import_accounts, import_records
+from ..vendors import mapping_for
 from ._common import console, err_console, user_option, with_workspace
 
 map_option = click.option(
@@ -71,11 +72,13 @@ def records_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
 @with_workspace
 def records_import(ws, file: Path, source: str, maps, user_id, as_json) -> None:
-    """Import records from FILE.csv; re-importing the same rows adds nothing."""
+    """Import records from FILE.csv; re-importing the same rows adds nothing.  A column
+    mapping saved for NAME in config/vendors.toml applies first; --map options win."""
     require_user(ws, user_id)
     with _progress(file) as progress:
         task = progress.add_task(file.name, total=None)
-        result = import_records(ws, file, source=source, column_map=parse_maps(maps),
+        result = import_records(ws, file, source=source,
+                                column_map=mapping_for(source, parse_maps(maps)),
                                 actor=user_id, progress=lambda n: progress.advance(task, n))
     _report(result, as_json)
 
