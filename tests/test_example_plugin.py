@@ -86,3 +86,28 @@ def test_the_walkthrough_shows_the_example_packages_real_code():
 ])
 def test_the_walkthrough_covers(topic):
     assert topic in DOC.read_text()
+
+
+def test_pip_installs_the_example_and_tracer_discovers_it(tmp_path):
+    """A real `pip install` (offline: no index, no build isolation) into a target
+    directory, then a fresh `tracer` process that finds the source by its entry point."""
+    target = tmp_path / "site"
+    install = subprocess.run(
+        [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--no-index",
+         "--no-build-isolation", "--target", str(target), str(EXAMPLE)],
+        capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-2000:]
+    assert (target / "tracer_example_source").is_dir()
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(
+        filter(None, [str(target), os.environ.get("PYTHONPATH")])))
+    env.pop("TRACER_NO_PLUGINS", None)
+    db = tmp_path / "w.db"
+
+    def tracer(*args):
+        return subprocess.run([sys.executable, "-m", "tracer.cli", "--db", str(db), *args],
+                              capture_output=True, text=True, timeout=120, env=env)
+    assert tracer("init").returncode == 0
+    listed = {r["name"]: r for r in json.loads(tracer("sources", "list", "--json").stdout)}
+    assert listed["county_liens"]["enabled"]
+    check = tracer("sources", "check", "county_liens")
+    assert check.returncode == 0, check.stdout + check.stderr
