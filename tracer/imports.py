@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import re
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from .consent.audit import AuditTrail, now_iso
 from .csvio import RejectReport, open_csv
 from .errors import InputError
-from .matching.keys import record_keys
-from .matching.normalize import (normalize_email, normalize_name, normalize_phone,
+from .matching.features import _name as cached_name
+from .matching.keys import KEY_COLUMNS, record_keys
+from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
 
@@ -234,9 +238,10 @@ def _upsert_account(conn, clean: dict, now: str, result: ImportResult) -> None:
 def clean_record(row: dict[str, str]) -> dict:
     if not row.get("record_id"):
         raise RowError("missing required field record_id")
-    name = normalize_name(row.get("first_name") or None, row.get("middle_name") or None,
-                          row.get("last_name") or None, row.get("suffix") or None,
-                          row.get("full_name") or None)
+    # The cached normalizer: a person's name recurs across the records of every source.
+    name = cached_name(row.get("first_name") or None, row.get("middle_name") or None,
+                       row.get("last_name") or None, row.get("suffix") or None,
+                       row.get("full_name") or None)
     if not (name.first or name.last):
         raise RowError("missing name (need first_name/last_name or full_name)")
     state, zip5 = _state_zip(row)
@@ -265,10 +270,79 @@ def clean_record(row: dict[str, str]) -> dict:
 
 
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
+#: Rows handed to a cleaning worker at a time, and the file size from which an import
+#: cleans rows in worker processes (normalizing names and addresses is the cost; SQLite
+#: writes stay in this process).  Smaller files are not worth starting processes for.
+CHUNK = 2000
+PARALLEL_FROM_BYTES = 8 << 20
+_RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", *KEY_COLUMNS]
+_INSERT_RECORD = (f"INSERT OR IGNORE INTO records ({', '.join(_RECORD_COLS)}) "
+                  f"VALUES ({', '.join('?' * len(_RECORD_COLS))})")
+
+
+def _clean_rows(rows: list[tuple[dict[str, str], list[str]]]) -> list[tuple]:
+    """Clean one chunk: ``(values to insert, None)`` or ``(None, reject reason)`` per row.
+    Runs in a worker process for large files, so it takes and returns plain data."""
+    out = []
+    for row, raw in rows:
+        try:
+            clean = clean_record(row)
+        except RowError as exc:
+            out.append((None, str(exc)))
+            continue
+        raw_hash = hashlib.sha256("\x1f".join(raw).encode()).hexdigest()
+        out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, *record_keys(clean)], None))
+    return out
+
+
+def _chunks(csv_source) -> Iterator[list[tuple[int, dict[str, str], list[str]]]]:
+    chunk = []
+    for item in csv_source.rows():
+        chunk.append(item)
+        if len(chunk) >= CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _cleaned(csv_source, workers: int) -> Iterator[tuple[list, list]]:
+    """``(chunk, cleaned chunk)`` in file order; with workers, at most a few chunks are
+    in flight so memory stays bounded whatever the file size."""
+    if workers <= 1:
+        for chunk in _chunks(csv_source):
+            yield chunk, _clean_rows([(row, raw) for _line, row, raw in chunk])
+        return
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with multiprocessing.get_context(method).Pool(workers) as pool:
+        inflight: deque = deque()
+        for chunk in _chunks(csv_source):
+            inflight.append((chunk, pool.apply_async(
+                _clean_rows, ([(row, raw) for _line, row, raw in chunk],))))
+            if len(inflight) >= 2 * workers + 1:
+                chunk, job = inflight.popleft()
+                yield chunk, job.get()
+        while inflight:
+            chunk, job = inflight.popleft()
+            yield chunk, job.get()
+
+
+def _workers_for(path: Path, workers: int | None) -> int:
+    if workers is None and os.environ.get("TRACER_IMPORT_WORKERS", "").isdigit():
+        workers = int(os.environ["TRACER_IMPORT_WORKERS"])
+    if workers is not None:
+        return max(1, workers)
+    if path.stat().st_size < PARALLEL_FROM_BYTES:
+        return 1
+    return max(1, min(4, os.cpu_count() or 1))
 
 
 def import_records(ws, path: str | Path, *, source: str, column_map=None,
-                   actor: str | None = None, progress: Progress | None = None) -> ImportResult:
+                   actor: str | None = None, progress: Progress | None = None,
+                   workers: int | None = None) -> ImportResult:
+    """Import a record extract; rows are cleaned in ``workers`` processes (default: one
+    per core, up to 4, for files over 8 MB) and written here, in file order, so rejects,
+    duplicates and counts are the same whatever the number of workers."""
     if not _SOURCE_NAME.match(source or ""):
         raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
     csv_source = open_csv(path, column_map)
@@ -276,47 +350,47 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                                 ("first_name", "last_name", "full_name", "middle_name")))
     rejects = RejectReport(csv_source.path, csv_source.columns)
     result = ImportResult()
-    seen: dict[str, int] = {}
+    accepted = 0
     now = now_iso()
-    cols = ["source", *RECORD_FIELDS, "raw_hash", "imported_at",
-            "k_last", "k_first", "k_dob_year", "k_phone", "k_email", "k_zip", "k_addr"]
-    sql = (f"INSERT OR IGNORE INTO records ({', '.join(cols)}) "
-           f"VALUES ({', '.join('?' * len(cols))})")
     pending: list[list] = []
 
     def flush(conn) -> None:
         before = conn.total_changes
-        conn.executemany(sql, pending)
+        conn.executemany(_INSERT_RECORD, pending)
         result.imported += conn.total_changes - before
+        if progress:
+            progress(len(pending))
         pending.clear()
 
+    cache = ws.conn.execute("PRAGMA cache_size").fetchone()[0]
     try:
+        # record_ids seen so far live in a temporary table, not a dict: constant memory.
+        ws.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_ids"
+                        " (record_id TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+        ws.conn.execute("DELETE FROM temp.import_ids")
+        ws.conn.execute("PRAGMA cache_size = -262144")  # 256 MB for the indexes' pages
         with ws.transaction() as conn:
-            for line, row, raw in csv_source.rows():
-                try:
-                    clean = clean_record(row)
-                    if clean["record_id"] in seen:
-                        raise RowError(f"duplicate record_id (first at line "
-                                       f"{seen[clean['record_id']]})")
-                except RowError as exc:
-                    rejects.add(line, str(exc), row)
-                    continue
-                seen[clean["record_id"]] = line
-                raw_hash = hashlib.sha256("\x1f".join(raw).encode()).hexdigest()
-                keys = record_keys(clean)
-                pending.append([source, *(clean[f] for f in RECORD_FIELDS), raw_hash, now,
-                                *keys])
+            for chunk, cleaned in _cleaned(csv_source, _workers_for(csv_source.path, workers)):
+                seen = _earlier_ids(conn, [c[0][0] for c in cleaned if c[0] is not None])
+                new_ids = []
+                for (line, row, _raw), (values, error) in zip(chunk, cleaned):
+                    if values is not None and values[0] in seen:
+                        error = f"duplicate record_id (first at line {seen[values[0]]})"
+                    if error is not None:
+                        rejects.add(line, error, row)
+                        continue
+                    seen[values[0]] = line
+                    new_ids.append((values[0], line))
+                    pending.append([source, *values[:-len(KEY_COLUMNS)], now,
+                                    *values[-len(KEY_COLUMNS):]])
+                accepted += len(new_ids)
+                conn.executemany("INSERT INTO temp.import_ids VALUES (?, ?)", new_ids)
                 if len(pending) >= BATCH:
                     flush(conn)
-                    if progress:
-                        progress(BATCH)
             if pending:
-                n = len(pending)
                 flush(conn)
-                if progress:
-                    progress(n)
             result.rejected = rejects.count
-            result.unchanged = len(seen) - result.imported
+            result.unchanged = accepted - result.imported
             AuditTrail(ws).append("records_imported", {
                 "file": csv_source.path.name, "source": source,
                 "file_sha256": _file_sha256(csv_source.path),
@@ -326,5 +400,19 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     finally:
         csv_source.close()
         rejects.close()
+        if not ws.conn.in_transaction:
+            ws.conn.execute("DROP TABLE IF EXISTS temp.import_ids")
+        ws.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     result.rejects_path = rejects.path if rejects.count else None
     return result
+
+
+def _earlier_ids(conn, ids: list[str]) -> dict[str, int]:
+    """Which of ``ids`` an earlier chunk of this file already had, with their lines."""
+    found: dict[str, int] = {}
+    for i in range(0, len(ids), 500):
+        part = ids[i:i + 500]
+        found.update(conn.execute(
+            f"SELECT record_id, line FROM temp.import_ids WHERE record_id IN"
+            f" ({', '.join('?' * len(part))})", part).fetchall())
+    return found

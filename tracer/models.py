@@ -64,7 +64,11 @@ class Record:
         return f"{self.source}:{self.record_id}"
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Field by field: dataclasses.asdict deep-copies and costs ~2 ms per trace.
+        return {name: getattr(self, name) for name in _RECORD_ATTRS}
+
+
+_RECORD_ATTRS = tuple(Record.__dataclass_fields__)
 
 
 @dataclass(frozen=True)

@@ -16,33 +16,54 @@ from .models import RECORD_FIELDS
 _RECORD_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash")
 
 
+#: A block with more records than this is a crowd, not a key (a common surname and
+#: first name, a phone number shared by hundreds): it is skipped when a smaller block
+#: exists, because scoring every pair in it costs more than it finds.
+MAX_BLOCK = 50
+
+
 class RecordStore:
-    def __init__(self, workspace):
+    def __init__(self, workspace, *, max_block: int | None = None):
         self._conn = workspace.conn
+        self.max_block = MAX_BLOCK if max_block is None else max_block
 
     def candidates(self, query: dict[str, Any], *, cap: int = 400) -> list[dict[str, Any]]:
-        """Records sharing any blocking key with ``query`` (smallest blocks first)."""
+        """Records sharing any blocking key with ``query``: smallest blocks first, blocks
+        over ``max_block`` records skipped unless none is smaller, at most ``cap``.
+
+        Each block is read once, as ids from its index (covering: no table rows), which
+        also gives its size; only the chosen rows are then fetched, in one query."""
         f = features_of(query, key="query", source="query")
-        seen: dict[int, dict[str, Any]] = {}
         blocks = []
         for label, condition, params_of in TRACE_BLOCKS:
             params = params_of(f)
             if params is None:
                 continue
-            count = self._conn.execute(
-                f"SELECT count(*) FROM (SELECT 1 FROM records WHERE {condition} LIMIT ?)",
-                (*params, cap + 1)).fetchone()[0]
-            blocks.append((count, label, condition, params))
-        for count, _label, condition, params in sorted(blocks, key=lambda b: b[0]):
-            if len(seen) >= cap:
+            ids = [r[0] for r in self._conn.execute(
+                f"SELECT id FROM records WHERE {condition} ORDER BY id LIMIT ?",
+                (*params, cap + 1))]
+            blocks.append((len(ids), label, ids))
+        blocks.sort(key=lambda b: b[0])
+        if blocks and blocks[0][0] <= self.max_block:
+            blocks = [b for b in blocks if b[0] <= self.max_block]
+        else:
+            blocks = blocks[:1]
+        chosen: set[int] = set()
+        for _count, _label, ids in blocks:
+            if len(chosen) >= cap:
                 break
-            cur = self._conn.execute(
-                f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE {condition} "
-                "ORDER BY id LIMIT ?", (*params, cap - len(seen)))
-            for row in cur:
-                if row[0] not in seen:
-                    seen[row[0]] = dict(zip(_RECORD_COLUMNS, row[1:]))
-        return [seen[k] for k in sorted(seen)]
+            chosen.update(ids[:cap - len(chosen)])
+        return self._rows(sorted(chosen))
+
+    def _rows(self, ids: list[int]) -> list[dict[str, Any]]:
+        rows: dict[int, dict[str, Any]] = {}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            for row in self._conn.execute(
+                    f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE id IN"
+                    f" ({', '.join('?' * len(part))})", part):
+                rows[row[0]] = dict(zip(_RECORD_COLUMNS, row[1:]))
+        return [rows[i] for i in ids]
 
     def account_contacts(self, account_id: str) -> list[dict[str, Any]]:
         """The account's current and earlier contact data, newest first."""

@@ -132,6 +132,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # it scans every lookup, which makes a 100k-account batch quadratic.
         "CREATE INDEX idx_lookups_user ON lookups(user_id, batch_id, requested_at)",
         "CREATE INDEX idx_lookups_batch ON lookups(batch_id, account_id)",
+        # The "surname+first name" trace block: covering, so a common surname is not a
+        # scan of every record carrying it.
+        "CREATE INDEX idx_records_name ON records(k_last, k_first)",
     ]),
     (4, [
         # The identity graph behind each lookup (tracer/matching/graph.py): records and

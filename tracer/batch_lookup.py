@@ -1,0 +1,165 @@
+"""One lookup inside a batch: the interactive lookup, with its batch item kept in step.
+
+A batch item moves ``pending -> open -> done``.  Each move is written in the same
+transaction as the lookup's own state, so a crash can never leave the two disagreeing:
+
+* the gate's transaction (lookup row, ``lookup_requested`` and ``decision`` entries)
+  also sets the item ``open`` with its ``lookup_id`` -- or ``done`` when denied;
+* the results' transaction (``contact_results``, ``candidates_ranked``, the lookup's
+  ``completed`` status, and any ``--attach-above`` attachments) also sets it ``done``.
+
+An item left ``open`` by a crash has a durable decision and no results: resuming re-runs
+its sources and matching under the *same* lookup id and decision (no second gate
+decision, no second ``lookup_requested``), so the batch ends with exactly one lookup per
+account and the contact results an uninterrupted run would have stored.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from datetime import date
+
+from .attachments import attach
+from .consent.audit import now_iso
+from .consent.gate import Gate, LookupRequest
+from .lookup import LookupResult, SourceOutcome, Tracer
+from .models import CONTACT_KINDS, Decision, Reason
+
+log = logging.getLogger("tracer.batch")
+
+
+class ItemNotPending(Exception):
+    """Another process already opened this item's lookup (or it is done)."""
+
+
+@dataclass(frozen=True)
+class BatchContext:
+    """What every lookup of one batch shares, loaded once."""
+
+    batch_id: str
+    user_id: str
+    purpose: str
+    reason: str
+    as_of: date
+    attach_above: float | None = None
+
+
+class BatchGate(Gate):
+    """The interactive gate, plus the item's move to ``open``/``done`` in its transaction."""
+
+    def __init__(self, workspace, batch: BatchContext, **kwargs):
+        super().__init__(workspace, **kwargs)
+        self.batch = batch
+
+    def open_lookup(self, req: LookupRequest, sources):
+        with self.ws.transaction() as conn:
+            row = conn.execute(
+                "SELECT status FROM batch_items WHERE batch_id = ? AND account_id = ?",
+                (self.batch.batch_id, req.account_id)).fetchone()
+            if row is None or row[0] != "pending":
+                raise ItemNotPending(req.account_id)
+            lookup_id, decision = super().open_lookup(req, sources)
+            if decision.allowed:
+                conn.execute("UPDATE batch_items SET status = 'open', lookup_id = ?, error = NULL"
+                             " WHERE batch_id = ? AND account_id = ?",
+                             (lookup_id, self.batch.batch_id, req.account_id))
+            else:
+                conn.execute(
+                    "UPDATE batch_items SET status = 'done', lookup_id = ?, result = 'denied',"
+                    " reasons = ?, contacts = 0, attached = 0, error = NULL, done_at = ?"
+                    " WHERE batch_id = ? AND account_id = ?",
+                    (lookup_id, ";".join(r.code for r in decision.reasons), now_iso(),
+                     self.batch.batch_id, req.account_id))
+        return lookup_id, decision
+
+
+def decision_from_dict(data: dict) -> Decision:
+    """The inverse of :meth:`Decision.to_dict` (as stored in the ``decision`` entry)."""
+    return Decision(
+        data["outcome"],
+        tuple(Reason(r["code"], r["text"], tuple(r.get("citations", ()))) for r in data["reasons"]),
+        data["policy_version"],
+        allowed_sources=tuple(data.get("allowed_sources", ())),
+        allowed_kinds=tuple(data.get("allowed_kinds", ())),
+        flags=tuple(data.get("flags", ())),
+        source_fields={k: tuple(v) for k, v in data.get("source_fields", {}).items()},
+        relatives=bool(data.get("relatives", False)),
+    )
+
+
+class BatchTracer(Tracer):
+    """A :class:`Tracer` whose registry, model, policy and gate live for the whole batch."""
+
+    def __init__(self, workspace, batch: BatchContext, **kwargs):
+        super().__init__(workspace, gate=BatchGate(workspace, batch), **kwargs)
+        self.batch = batch
+        # ~25 KB per lookup; `tracer graph` rebuilds a batch lookup's graph from the audit.
+        self.persist_graphs = False
+
+    def trace_item(self, account_id: str) -> LookupResult:
+        b = self.batch
+        return self.trace(account_id, user_id=b.user_id, purpose=b.purpose, reason=b.reason,
+                          as_of=b.as_of, batch_id=b.batch_id)
+
+    def rerun(self, lookup_id: str) -> LookupResult:
+        """Finish a lookup whose decision was committed before a crash: same lookup id,
+        same decision, sources and matching run again (see the module docstring)."""
+        account_id, user_id, as_of, status = self.ws.conn.execute(
+            "SELECT account_id, user_id, as_of, status FROM lookups WHERE lookup_id = ?",
+            (lookup_id,)).fetchone()
+        payload = self.ws.conn.execute(
+            "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'decision'",
+            (lookup_id,)).fetchone()[0]
+        decision = decision_from_dict(json.loads(payload))
+        result = LookupResult(lookup_id, account_id, decision, as_of)
+        if status != "decided":   # cannot happen (same transaction); never store twice
+            raise ItemNotPending(account_id)
+        account = self._account(account_id)
+        records = []
+        for name in decision.allowed_sources:
+            if self.registry.adapter(name) is None:
+                outcome = SourceOutcome(name, (), error="source not available on resume")
+                self.audit.append("source_error", {"source": name, "error": outcome.error,
+                                                   "elapsed_ms": 0.0},
+                                  actor=user_id, account_id=account_id, lookup_id=lookup_id)
+                result.sources.append(outcome)
+                continue
+            outcome, found = self._ask(name, decision.source_fields[name], account,
+                                       lookup_id, user_id)
+            result.sources.append(outcome)
+            records.extend(found)
+        self._match_and_rank(result, account, records, date.fromisoformat(as_of), user_id)
+        return result
+
+    def _store(self, result: LookupResult, user_id: str | None) -> None:
+        with self.ws.transaction() as conn:
+            super()._store(result, user_id)
+            attached = self._attach(result)
+            kind = ("withheld" if result.withheld
+                    else "located" if result.contacts else "nothing_found")
+            errors = ";".join(s.source for s in result.sources if s.error) or None
+            conn.execute(
+                "UPDATE batch_items SET status = 'done', result = ?, source_errors = ?,"
+                " contacts = ?, attached = ?, error = NULL, done_at = ?"
+                " WHERE batch_id = ? AND lookup_id = ?",
+                (kind, errors, len(result.contacts), attached, now_iso(),
+                 self.batch.batch_id, result.lookup_id))
+
+    def _attach(self, result: LookupResult) -> int:
+        """Rank-1 contacts at or above the batch's threshold, as the batch's judgement;
+        idempotent per (batch, account, kind)."""
+        threshold = self.batch.attach_above
+        if threshold is None:
+            return 0
+        count = 0
+        for kind in CONTACT_KINDS:
+            best = next((c for c in result.contacts if c.kind == kind and c.rank == 1), None)
+            if best is None or best.confidence < threshold:
+                continue
+            attach(self.ws, result.lookup_id, best.ref, user_id=self.batch.user_id,
+                   via=f"batch {self.batch.batch_id}",
+                   idempotency_key=f"{self.batch.batch_id}:{result.account_id}:{kind}")
+            count += 1
+        return count
