@@ -273,3 +273,25 @@ def test_sources_check_runs_the_kit_on_oscn_from_the_cli(ws, oscn_site):
              env=oscn_env(site))
     assert run.exit_code == 0, run.output
     assert "oscn: conforms (0 skipped)" in run.stdout
+
+
+def test_a_batch_of_twenty_lookups_asks_oscn_for_each(ws, oscn_site):
+    """`tracer batch` over 20 accounts with OSCN enabled: every lookup's crawl runs (one
+    child process each, the reactor never restarted in this process), every one is
+    audited, and the batch completes."""
+    import json
+    site = oscn_site()
+    rows = [dict(account_id=f"OK-{i:02d}", first_name="Luis", last_name="Ferreira",
+                 state="OK", zip="74103") for i in range(20)]
+    path = ws.write_csv("okla.csv", rows)
+    assert ws("accounts", "import", path, "--user", "sam").exit_code == 0
+    run = ws("batch", "--purpose", "collect-debt", "--reason",
+             "quarterly skip trace of returned mail, Oklahoma placements", "--user", "sam",
+             "--json", env=oscn_env(site))
+    assert run.exit_code == 0, run.output
+    summary = json.loads(run.stdout)
+    assert summary["total"] == 20 and summary["done"] == 20
+    assert len(paths(site, "/dockets/Results.aspx")) == 20
+    health = json.loads(ws("sources", "health", "--json").stdout)["oscn"]
+    assert (health["calls"], health["errors"]) == (20, 0)
+    assert ws("audit", "verify").exit_code == 0
