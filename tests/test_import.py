@@ -29,6 +29,7 @@ BAD_ACCOUNTS = [
     (dict(debt_origin="gift"), "unknown debt_origin"),
     (dict(balance="lots"), "unparseable balance"),
     (dict(last_activity="yesterday"), "unparseable date in last_activity"),
+    (dict(dob="2099-01-01"), "date of birth is in the future"),
 ]
 
 
@@ -155,3 +156,17 @@ def test_records_keep_provenance_and_reimport_adds_nothing(ws):
     assert (source, record_id) == ("county", "CA-1")
     assert imported_at and len(raw_hash) == 64
     assert (first, last) == ("WILLIAM", "OKAFOR")  # split from "OKAFOR, WILLIAM J"
+
+
+def test_stray_delimiters_and_line_breaks_in_cells(ws):
+    path = ws.root / "excel.csv"
+    path.write_text('account_id,first_name,last_name,street,city,state,zip\r\n'
+                    'E-1,Ann,Lee,"12 Oak St\r\nApt 4",Springfield,IL,62704\r\n'
+                    'E-2,Bo,Kim,1 Elm St,Chicago,IL,60601,oops\r\n'
+                    'E-3,Cy,Doe,2 Elm St,Chicago,IL,60601,,\r\n', encoding="utf-8")
+    run = ws("accounts", "import", path, "--user", "alice", "--json")
+    assert json.loads(run.stdout)["rejected"] == 1
+    report = list(csv.DictReader(path.with_name("excel.rejects.csv").open()))
+    assert report[0]["line"] == "4" and "more fields than the header" in report[0]["reason"]
+    assert ws.sql("SELECT street FROM accounts WHERE account_id='E-1'") == [("12 Oak St Apt 4",)]
+    assert ws.sql("SELECT count(*) FROM accounts WHERE account_id='E-3'") == [(1,)]  # empty extras are fine

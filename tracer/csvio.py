@@ -66,7 +66,8 @@ class CsvSource:
             last_line = reader.line_num
             if not values or all(not v.strip() for v in values):
                 continue
-            row = {self.columns[i]: (values[i].strip() if i < len(values) else "")
+            # Line breaks and runs of spaces inside a quoted cell are layout, not data.
+            row = {self.columns[i]: (" ".join(values[i].split()) if i < len(values) else "")
                    for i in range(width)}
             if len(values) > width and any(v.strip() for v in values[width:]):
                 row["__extra__"] = "yes"

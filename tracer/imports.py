@@ -11,6 +11,7 @@ import json
 import multiprocessing
 import os
 import re
+from datetime import date
 from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,7 +109,19 @@ def _ssn(ws, value: str) -> tuple[str | None, str | None]:
     return digits[-4:], ws.keyed_hash(digits, "ssn")
 
 
+def _check_shape(row: dict[str, str]) -> None:
+    if row.get("__extra__"):
+        raise RowError("more fields than the header has columns (a stray delimiter?)")
+
+
+def _check_dob(iso: str | None) -> str | None:
+    if iso and iso[:4].isdigit() and iso > date.today().isoformat():
+        raise RowError("date of birth is in the future")
+    return iso
+
+
 def clean_account(ws, row: dict[str, str]) -> dict:
+    _check_shape(row)
     for required in ("account_id", "first_name", "last_name"):
         if not row.get(required):
             raise RowError(f"missing required field {required}")
@@ -135,7 +148,7 @@ def clean_account(ws, row: dict[str, str]) -> dict:
         "account_id": row["account_id"],
         "first_name": row["first_name"], "middle_name": row.get("middle_name") or None,
         "last_name": row["last_name"], "suffix": row.get("suffix") or None,
-        "dob": _date(row.get("dob", ""), "dob"),
+        "dob": _check_dob(_date(row.get("dob", ""), "dob")),
         "ssn_last4": last4, "ssn_hash": ssn_hash,
         "street": row.get("street") or None, "unit": row.get("unit") or None,
         "city": row.get("city") or None, "state": state, "zip": zip5,
@@ -236,6 +249,7 @@ def _upsert_account(conn, clean: dict, now: str, result: ImportResult) -> None:
 # -- records ------------------------------------------------------------------------------
 
 def clean_record(row: dict[str, str]) -> dict:
+    _check_shape(row)
     if not row.get("record_id"):
         raise RowError("missing required field record_id")
     # The cached normalizer: a person's name recurs across the records of every source.
@@ -256,7 +270,7 @@ def clean_record(row: dict[str, str]) -> dict:
         "record_id": row["record_id"],
         "first_name": name.first, "middle_name": name.middle, "last_name": name.last,
         "suffix": name.suffix, "full_name": row.get("full_name") or None,
-        "dob": _date(row.get("dob", ""), "dob", allow_year=True),
+        "dob": _check_dob(_date(row.get("dob", ""), "dob", allow_year=True)),
         "ssn_last4": last4 or None,
         "street": row.get("street") or None, "unit": row.get("unit") or None,
         "city": row.get("city") or None, "state": state, "zip": zip5,
