@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import click
-from rich.table import Table
+from rich.table import Column, Table
 
 from ..consent.audit import AuditTrail
 from ..consent.retention import purge
@@ -38,9 +38,12 @@ def _reviewer(ws, user_id):
 
 
 def _lookup_table(rows) -> Table:
-    table = Table("lookup", "when (UTC)", "user", "account", "purpose", "decision", "reasons")
+    table = Table(Column("lookup", no_wrap=True), Column("when (UTC)", no_wrap=True),
+                  Column("user", overflow="fold"), Column("account", overflow="fold"),
+                  Column("purpose", overflow="fold"), "decision",
+                  Column("reasons", overflow="fold"))
     for r in rows:
-        table.add_row(r["lookup_id"], r["ts"][:19], r["actor"] or "", r["account_id"] or "",
+        table.add_row(r["lookup_id"], r["ts"][:16].replace("T", " "), r["actor"] or "", r["account_id"] or "",
                       r["purpose"] or "", r["decision"] or "",
                       ", ".join(c for c in r["reason_codes"]
                                 if r["decision"] == "deny" or c not in
