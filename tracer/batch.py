@@ -166,17 +166,23 @@ def create_batch(ws, spec: BatchSpec) -> str:
     return batch_id
 
 
+def _interrupted(conn, batch_id: str, nothing: str) -> dict:
+    """The batch row, if the batch is neither finished nor still running."""
+    batch = _batch_row(conn, batch_id)
+    if batch["status"] in FINISHED:
+        raise BatchRefused(f"batch {batch_id} is {batch['status']}; {nothing}")
+    if owner_alive(batch["owner"]):
+        raise BatchRefused(f"batch {batch_id} is still running ({batch['owner']}); "
+                           "wait for it or stop it first")
+    return batch
+
+
 def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None) -> dict:
     """Take over an interrupted batch; returns what is left.  Refuses a finished batch or
     one whose processes are still running."""
     require_user(ws, user_id, roles=BATCH_ROLES)
     with ws.transaction() as conn:
-        batch = _batch_row(conn, batch_id)
-        if batch["status"] in FINISHED:
-            raise BatchRefused(f"batch {batch_id} is {batch['status']}; nothing to resume")
-        if owner_alive(batch["owner"]):
-            raise BatchRefused(f"batch {batch_id} is still running ({batch['owner']}); "
-                               "wait for it or stop it first")
+        batch = _interrupted(conn, batch_id, "nothing to resume")
         counts = dict(conn.execute("SELECT status, count(*) FROM batch_items WHERE batch_id = ?"
                                    " GROUP BY status", (batch_id,)).fetchall())
         reopened = [r[0] for r in conn.execute(
@@ -199,11 +205,7 @@ def cancel_batch(ws, batch_id: str, *, user_id: str) -> dict:
     """Give up an interrupted batch: release its leases; its finished lookups stay."""
     require_user(ws, user_id, roles=BATCH_ROLES)
     with ws.transaction() as conn:
-        batch = _batch_row(conn, batch_id)
-        if batch["status"] in FINISHED:
-            raise BatchRefused(f"batch {batch_id} is already {batch['status']}")
-        if owner_alive(batch["owner"]):
-            raise BatchRefused(f"batch {batch_id} is still running ({batch['owner']})")
+        _interrupted(conn, batch_id, "nothing to cancel")
         conn.execute("UPDATE batches SET status = 'cancelled', owner = NULL, updated_at = ?"
                      " WHERE batch_id = ?", (now_iso(), batch_id))
         return _finish(conn, ws, batch_id, user_id, "cancelled")

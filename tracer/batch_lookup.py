@@ -24,7 +24,7 @@ from datetime import date
 from .attachments import attach
 from .consent.audit import now_iso
 from .consent.gate import Gate, LookupRequest
-from .lookup import LookupResult, SourceOutcome, Tracer
+from .lookup import LookupResult, Tracer
 from .models import CONTACT_KINDS, Decision, Reason
 
 log = logging.getLogger("tracer.batch")
@@ -117,20 +117,8 @@ class BatchTracer(Tracer):
         if status != "decided":   # cannot happen (same transaction); never store twice
             raise ItemNotPending(account_id)
         account = self._account(account_id)
-        records = []
-        for name in decision.allowed_sources:
-            if self.registry.adapter(name) is None:
-                outcome = SourceOutcome(name, (), error="source not available on resume")
-                self.audit.append("source_error", {"source": name, "error": outcome.error,
-                                                   "elapsed_ms": 0.0},
-                                  actor=user_id, account_id=account_id, lookup_id=lookup_id)
-                result.sources.append(outcome)
-                continue
-            outcome, found = self._ask(name, decision.source_fields[name], account,
-                                       lookup_id, user_id)
-            result.sources.append(outcome)
-            records.extend(found)
-        self._match_and_rank(result, account, records, date.fromisoformat(as_of), user_id)
+        rows = self._gather(result, account, user_id)
+        self._match_and_rank(result, account, rows, date.fromisoformat(as_of), user_id)
         return result
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:

@@ -22,6 +22,7 @@ from .matching.identities import identify
 from .matching.model import MatchModel
 from .matching.ranking import rank_contacts
 from .models import CandidateIdentity, ContactPoint, Decision
+from .privacy import mask_text
 from .sources.registry import SourceRegistry
 from .store import RecordStore
 
@@ -77,20 +78,20 @@ def _query_for(account: dict[str, Any], fields: tuple[str, ...]) -> dict[str, An
     return query
 
 
-def _field_coverage(records) -> dict[str, int]:
+def _field_coverage(rows) -> dict[str, int]:
     counts: dict[str, int] = {}
-    for record in records:
-        for name, value in record.to_dict().items():
+    for row in rows:
+        for name, value in row.items():
             if value not in (None, "") and name not in ("source", "record_id", "raw_hash",
                                                          "ssn_hash"):
                 counts[name] = counts.get(name, 0) + 1
     return dict(sorted(counts.items()))
 
 
-def _hash_records(records) -> str:
+def _hash_rows(rows) -> str:
     digest = hashlib.sha256()
-    for r in records:
-        digest.update(canonical_json(r.to_dict()).encode())
+    for row in rows:
+        digest.update(canonical_json(row).encode())
     return digest.hexdigest()
 
 
@@ -144,14 +145,27 @@ class Tracer:
         if not decision.allowed:
             return result
         account = self._account(account_id)
-        records = []
-        for name in decision.allowed_sources:
-            outcome, found = self._ask(name, decision.source_fields[name], account,
-                                       lookup_id, user_id)
-            result.sources.append(outcome)
-            records.extend(found)
-        self._match_and_rank(result, account, records, as_of, user_id)
+        rows = self._gather(result, account, user_id)
+        self._match_and_rank(result, account, rows, as_of, user_id)
         return result
+
+    def _gather(self, result: LookupResult, account: dict[str, Any],
+                user_id: str | None) -> list[dict[str, Any]]:
+        """Ask every source the decision allows; returns their records as dicts."""
+        rows: list[dict[str, Any]] = []
+        for name in result.decision.allowed_sources:
+            if self.registry.adapter(name) is None:  # e.g. disabled since the decision
+                outcome = SourceOutcome(name, (), error="source not available")
+                self.audit.append("source_error", {"source": name, "error": outcome.error,
+                                                   "elapsed_ms": 0.0},
+                                  actor=user_id, account_id=account["account_id"],
+                                  lookup_id=result.lookup_id)
+            else:
+                outcome, found = self._ask(name, result.decision.source_fields[name],
+                                           account, result.lookup_id, user_id)
+                rows.extend(found)
+            result.sources.append(outcome)
+        return rows
 
     def _account(self, account_id: str) -> dict[str, Any]:
         cur = self.ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
@@ -180,8 +194,8 @@ class Tracer:
         log.info("source %s: %s in %.0f ms (fields %s)", name,
                  outcome.error or f"{len(records)} records", outcome.elapsed_ms,
                  ",".join(outcome.fields))
+        rows = [r.to_dict() for r in records]  # once: hashed, counted and matched
         if outcome.error:
-            from .privacy import mask_text
             outcome.error = mask_text(outcome.error)
             self.audit.append("source_error", {
                 "source": name, "error": outcome.error, "elapsed_ms": outcome.elapsed_ms,
@@ -189,27 +203,27 @@ class Tracer:
         else:
             outcome.count = len(records)
             payload = {
-                "source": name, "count": len(records), "records_sha256": _hash_records(records),
+                "source": name, "count": len(records), "records_sha256": _hash_rows(rows),
                 "elapsed_ms": outcome.elapsed_ms,
                 "record_keys": [r.key for r in records][:1000],
                 # which declared fields actually came back, for `tracer sources health`
-                "field_coverage": _field_coverage(records),
+                "field_coverage": _field_coverage(rows),
             }
             meta = getattr(adapter, "last_call_meta", None)
             if meta:  # billable pages, cache hits, HTTP statuses: what the call cost
                 payload["meta"] = dict(meta)
             self.audit.append("source_result", payload, actor=user_id,
                               account_id=account["account_id"], lookup_id=lookup_id)
-        return outcome, records
+        return outcome, rows
 
-    def _match_and_rank(self, result: LookupResult, account: dict[str, Any], records,
+    def _match_and_rank(self, result: LookupResult, account: dict[str, Any], rows,
                         as_of: date, user_id: str | None) -> None:
         account_features = features_of(account, key=f"account:{account['account_id']}",
                                        source="account")
         features: list[Features] = []
         seen = set()
-        for record in records:
-            f = features_of(record.to_dict())
+        for row in rows:
+            f = features_of(row)
             # Research as of a date sees only what was known by then.
             if f.first_seen and f.first_seen > as_of:
                 continue
@@ -238,23 +252,18 @@ class Tracer:
             contacts = []
         result.contacts = contacts
         best = max((c.confidence for c in contacts), default=0.0)
-        if result.note:
-            pass  # a scrub warning outranks the quality notes
-        elif not contacts and not result.withheld:
-            result.note = "nothing found: no record matched the account well enough"
-        elif contacts and best < 0.3:
-            result.note = "nothing is likely current: every contact point has low confidence"
+        if not result.note:  # a scrub warning outranks the quality notes
+            if not contacts and not result.withheld:
+                result.note = "nothing found: no record matched the account well enough"
+            elif contacts and best < 0.3:
+                result.note = "nothing is likely current: every contact point has low confidence"
         self._store(result, user_id)
 
     def _rejected(self, account_id: str) -> set[tuple[str, str]]:
         rows = self.ws.conn.execute(
             "SELECT kind, value FROM judgements WHERE account_id = ? AND verdict = 'reject'",
-            (account_id,)).fetchall() if self._has_table("judgements") else []
+            (account_id,)).fetchall()
         return {(k, v) for k, v in rows}
-
-    def _has_table(self, name: str) -> bool:
-        return self.ws.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?",
-                                    (name,)).fetchone() is not None
 
     def _scrub(self, result: LookupResult, account: dict[str, Any], user_id) -> list[str]:
         """Deceased or bankruptcy events on a matched identity withhold the contacts;

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 from ..errors import ConfigError
 from ..models import Reason
 from ..settings import load_toml
-from .purposes import Purpose, PurposeCatalog
+from .purposes import Purpose
 
 #: Query fields a source may declare, by the field class a purpose allows.
 FIELD_CLASS_MEMBERS = {
