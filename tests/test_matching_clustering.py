@@ -176,3 +176,26 @@ def test_namesake_groups(rows, namesake):
     rev = namesake_groups(*(c[::-1] for c in cols[:3]), dob_year=cols[3][::-1],
                           ssn_last4=cols[4][::-1], suffix=cols[5][::-1])[0][::-1]
     assert ((rev >= 0) == (group >= 0)).all()
+
+
+# Records: (first, last, place, middle initial, suffix) codes, -1 missing; record 0 is
+# a JAMES T SMITH SR.  Which of the others could be his Jr/Sr namesake?
+@pytest.mark.parametrize("other, namesake", [
+    ((0, 0, 0, 5, -1), True),     # same middle initial
+    ((0, 0, 0, -1, -1), True),    # no middle initial: could be either
+    ((0, 0, 0, 7, -1), False),    # JAMES R SMITH: another man
+    ((0, 0, 1, 5, -1), False),    # another place
+    ((1, 0, 0, 5, -1), False),    # another first name
+])
+def test_suffix_namesakes_respect_the_middle_initial(other, namesake):
+    from tracer.matching.clustering import suffix_namesakes
+
+    rows = [(0, 0, 0, 5, 0), other]
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    out = suffix_namesakes(*cols[:3], middle=cols[3], suffix=cols[4])
+    assert bool(out[1]) is namesake and bool(out[0])
+    # a suffix bearer with no middle initial is a namesake of every middle initial
+    rows = [(0, 0, 0, -1, 0), other]
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    out = suffix_namesakes(*cols[:3], middle=cols[3], suffix=cols[4])
+    assert bool(out[1]) is (other[:3] == (0, 0, 0))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import numpy as np
+import pytest
 
 from tracer.matching.comparisons import PEOPLE_COMPARISONS
 from tracer.matching.features import features_of
@@ -31,3 +32,56 @@ def test_vectorized_levels_equal_scalar_levels():
     model = default_model()
     for k, (a, b) in enumerate(pairs):
         assert tuple(gammas[k]) == model.levels(features[a], features[b]), (rows[a], rows[b])
+
+
+def _row(**kw):
+    return {"record_id": kw.pop("record_id", "x"), **kw}
+
+
+# (record a, record b, comparison, level label): real-world-looking pairs, each checked
+# through the scalar path (one trace) and the bulk path (resolve).
+LEVEL_CASES = [
+    (_row(first_name="Amy", last_name="Hughes"), _row(full_name="HUGHES, WMY D"),
+     "first_name", "one edit"),
+    (_row(first_name="Mary", last_name="Thomas"), _row(full_name="TOHMAS, MAPY J"),
+     "first_name", "one edit"),
+    (_row(first_name="Thomas", last_name="Bruhn"), _row(first_name="Bruhn", last_name="Thomas"),
+     "first_name", "swapped"),
+    (_row(first_name="Thomas", last_name="Bruhn"), _row(first_name="Bruhn", last_name="Thomas"),
+     "last_name", "swapped"),
+    (_row(first_name="Jasmyn", last_name="White"), _row(first_name="White", last_name="Jasmin"),
+     "last_name", "swapped"),
+    (_row(first_name="Ann", last_name="Lee"), _row(first_name="Lee", last_name="Ann"),
+     "first_name", "swapped"),
+    (_row(first_name="Michael", middle_name="David", last_name="Clark"),
+     _row(first_name="Mike", middle_name="D", last_name="Clark"), "middle_name", "initial"),
+    (_row(first_name="James", middle_name="Robert", last_name="Smith"),
+     _row(first_name="James", middle_name="Robert", last_name="Smith"), "middle_name", "exact"),
+    (_row(first_name="James", middle_name="Roberto", last_name="Smith"),
+     _row(first_name="James", middle_name="Robert", last_name="Smith"), "middle_name", "jw>=0.88"),
+    (_row(first_name="James", middle_name="T", last_name="Smith"),
+     _row(first_name="James", middle_name="Robert", last_name="Smith"), "middle_name", "else"),
+    (_row(first_name="James", last_name="Smith"),
+     _row(first_name="James", middle_name="Robert", last_name="Smith"), "middle_name", "null"),
+    (_row(street="7491 2nd St", city="Denver", state="CO", zip="80203"),
+     _row(street="7491 2ND STREET", city="Denver", state="CO", zip="80202"),
+     "address", "same street, other zip"),
+    (_row(street="7491 2nd St", city="Denver", state="CO", zip="80203"),
+     _row(street="12 Oak Ave", city="Denver", state="CO", zip="80203"), "address", "same zip"),
+    (_row(city="Denver", state="CO", zip="80203"), _row(city="Denver", state="CO", zip="80203"),
+     "address", "same zip"),
+    (_row(first_name="Al"), _row(street="12 Oak Ave", city="Denver", state="CO", zip="80203"),
+     "address", "null"),
+]
+
+
+@pytest.mark.parametrize("a, b, comparison, label", LEVEL_CASES)
+def test_comparison_levels_table(a, b, comparison, label):
+    model = default_model()
+    names = [c.name for c in model.comparisons]
+    comp = model.comparisons[names.index(comparison)]
+    scalar = model.levels(features_of(a, key="a", source="x"), features_of(b, key="b", source="x"))
+    assert comp.levels[scalar[names.index(comparison)]].label == label
+    table = RecordTable.from_rows([{**a, "record_id": "a"}, {**b, "record_id": "b"}])
+    bulk = pair_levels(model.comparisons, table, np.array([0]), np.array([1]))
+    assert tuple(bulk[0]) == scalar

@@ -165,3 +165,18 @@ def test_a_dob_typo_joins_when_name_and_address_vouch_for_it():
             dict(base, record_id="3", dob="1931-10-24", suffix="SR")]
     ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
     assert ids[0] == ids[1] and ids[2] != ids[0]
+
+
+def test_trained_model_counts_disagreement_on_identifiers_against_a_match():
+    """Households and Jr/Sr pairs share blocking keys (address, landline, name); EM must
+    not learn from them that a different first name, DOB, SSN or suffix marks a match."""
+    world = generate_world(800, seed=21)
+    model = resolve_rows(list(world.record_rows()), ResolveConfig()).model
+    bf = {c.name: dict(zip((lvl.label for lvl in c.levels), row))
+          for c, row in zip(model.comparisons, model.bayes_factor_table())}
+    assert bf["dob"]["else"] < -5 and bf["ssn_last4"]["else"] < -5
+    assert bf["first_name"]["else"] < -4 and bf["middle_name"]["else"] < -4
+    assert bf["suffix"]["conflict"] < -3
+    assert bf["dob"]["exact"] > 8 and bf["address"]["exact"] > 8
+    sessions = {s["rule"] for s in model.trained_on["em_sessions"]}
+    assert "address" not in sessions and "phone + surname phonetic" not in sessions

@@ -519,7 +519,10 @@ class _Gen:
         self.addr_pool: list[tuple[Address, int]] = []    # vacated addresses
         self.phone_pool: list[tuple[str, int]] = []       # disconnected numbers
         self.ssns: set[str] | None = set() if unique else None
-        self.emails: set[str] | None = set() if unique else None
+        # Emails are always unique: an address names one mailbox, and handing the same
+        # JAMES.SMITH@ to every James Smith in a million records would make email a
+        # weaker identifier than it is in any real file (a set of ~100 bytes per address).
+        self.emails: set[str] | None = set()
         self._iso: dict[int, str] = {}
         self._srt = {src.name: _SourceRates(src, rates) for src in SOURCES}
 
@@ -1259,8 +1262,9 @@ def iter_people_records(n_records: int, *, seed: int = DEFAULT_SEED,
 
     People are generated one cluster at a time (households and Jr/Sr pairs included);
     ``with_source=True`` yields ``(row, person_id, source)`` instead.  Names of people
-    are not de-duplicated beyond what the world model does, SSNs and emails are not
-    checked for global uniqueness (that would need unbounded memory).
+    are not de-duplicated beyond what the world model does and SSNs are not checked for
+    global uniqueness (only their last four digits reach a record); email addresses are
+    kept unique, as real mailboxes are (a set of the addresses handed out so far).
     """
     r = Rates.from_kwargs(rates)
     gen = _Gen(seed, as_of, r, records_per_person, unique=False)

@@ -35,11 +35,17 @@ PAIR_CHUNK = 1 << 21
 @dataclass(frozen=True)
 class BlockingRule:
     columns: tuple[str, ...]
-    #: comparisons forced to agree by this rule (EM does not estimate them from its pairs)
+    #: comparisons this rule's key forces to agree, wholly or in part (a birth year block
+    #: makes DOBs look close): EM neither estimates them from its pairs nor counts them
     covers: tuple[str, ...] = ()
     name: str = ""
     #: columns that split a block over ``split_block`` records, in turn
     split_by: tuple[str, ...] = DEFAULT_SPLIT_BY
+    #: whether EM learns m from this rule's pairs.  A key relatives share (an address, a
+    #: landline) blocks a household as readily as one person, so EM on those pairs
+    #: learns "same household" and would teach the model that a different first name,
+    #: DOB or SSN is what matches look like.
+    trains_m: bool = True
 
     @property
     def label(self) -> str:
@@ -47,29 +53,34 @@ class BlockingRule:
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": list(self.columns), "covers": list(self.covers), "name": self.name,
-                "split_by": list(self.split_by)}
+                "split_by": list(self.split_by), "trains_m": self.trains_m}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "BlockingRule":
         return cls(tuple(data["columns"]), tuple(data.get("covers", ())), data.get("name", ""),
-                   tuple(data.get("split_by", DEFAULT_SPLIT_BY)))
+                   tuple(data.get("split_by", DEFAULT_SPLIT_BY)), data.get("trains_m", True))
 
 
 def block_on(*columns: str, covers: Sequence[str] = (), name: str = "",
-             split_by: Sequence[str] = DEFAULT_SPLIT_BY) -> BlockingRule:
-    return BlockingRule(tuple(columns), tuple(covers), name, tuple(split_by))
+             split_by: Sequence[str] = DEFAULT_SPLIT_BY, trains_m: bool = True) -> BlockingRule:
+    return BlockingRule(tuple(columns), tuple(covers), name, tuple(split_by), trains_m)
 
 
 #: Rules for people files (FORMATS.md §2), each selective on its own.
 PEOPLE_RULES: tuple[BlockingRule, ...] = (
-    block_on("last_key", "dob_year", covers=("last_name",), name="surname phonetic + birth year"),
-    block_on("ssn_last4", "first_initial", covers=("ssn_last4",), name="ssn last4 + first initial"),
-    block_on("phone", "last_key", covers=("phone", "last_name"), name="phone + surname phonetic"),
+    block_on("last_key", "dob_year", covers=("last_name", "dob"),
+             name="surname phonetic + birth year"),
+    block_on("ssn_last4", "first_initial", covers=("ssn_last4", "first_name"),
+             name="ssn last4 + first initial"),
+    block_on("phone", "last_key", covers=("phone", "last_name"), name="phone + surname phonetic",
+             trains_m=False),
     block_on("email", covers=("email",), name="email"),
-    block_on("addr_key", covers=("address",), name="address"),
-    block_on("zip3", "first_any", "last_key", covers=("last_name",),
+    block_on("addr_key", covers=("address",), name="address", trains_m=False),
+    block_on("zip3", "first_any", "last_key", covers=("first_name", "last_name", "address"),
              name="zip3 + first name + surname phonetic"),
     block_on("first_any", "dob", covers=("first_name", "dob"), name="first name + dob"),
+    # whatever the names say (swapped, misspelt, a new surname): the same birthday in a ZIP
+    block_on("dob", "zip5", covers=("dob", "address"), name="dob + zip"),
 )
 
 

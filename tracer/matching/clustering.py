@@ -466,6 +466,37 @@ def _distinct_per_group(group, values, groups: int):
     return np.bincount(pairs[:, 0], minlength=groups)
 
 
+def suffix_namesakes(*keys, middle, suffix):
+    """Per record: does a record with a generation suffix share every key column (int
+    codes, -1 when missing) and a compatible middle initial (the same one, or either
+    missing)?  A Jr and a Sr share their middle name, so a JAMES T SMITH is no namesake
+    of JAMES R SMITH SR.  Numpy group-bys only."""
+    import numpy as np
+
+    key = _dense_key(*keys)
+    n = len(key)
+    out = np.zeros(n, dtype=bool)
+    suffix = np.asarray(suffix, np.int64)
+    bearer = (key >= 0) & (suffix >= 0)
+    if not bearer.any():
+        return out
+    middle = np.asarray(middle, np.int64)
+    width = int(middle.max(initial=0)) + 2
+    # keys with a suffix bearer of no middle initial, or of each middle initial
+    any_bearer = np.zeros(int(key.max()) + 1, dtype=bool)
+    any_bearer[key[bearer]] = True
+    bare_bearer = np.zeros_like(any_bearer)
+    bare_bearer[key[bearer & (middle < 0)]] = True
+    pair = key[bearer & (middle >= 0)] * width + middle[bearer & (middle >= 0)]
+    has = key >= 0
+    k = np.maximum(key, 0)
+    with_middle = has & (middle >= 0)
+    out[has & (middle < 0)] = any_bearer[k[has & (middle < 0)]]
+    out[with_middle] = bare_bearer[k[with_middle]] | np.isin(
+        k[with_middle] * width + middle[with_middle], pair)
+    return out
+
+
 def namesake_groups(*keys, dob_year, ssn_last4, suffix, generational: bool = True,
                     conflicts: bool = True):
     """Namesake groups: the records sharing every key column (int codes, -1 when missing;

@@ -27,17 +27,26 @@ def _null(a, b, fa, fb):
 
 
 def _exact(a, b, fa, fb):
-    return a == b
+    return a is not None and a == b
 
 
 def _jaro_winkler(threshold: float) -> Test:
-    return lambda a, b, fa, fb: _jw(str(a), str(b)) >= threshold
+    return lambda a, b, fa, fb: a is not None and b is not None and \
+        _jw(str(a), str(b)) >= threshold
 
 
 def _nickname(a, b, fa, fb):
     if fa.first_root and fa.first_root == fb.first_root:
         return True
     return bool(nickname_roots(a) & nickname_roots(b))
+
+
+def _names_swapped(threshold: float) -> Test:
+    """First and last name keyed the other way round (``SMITH JOHN`` for ``JOHN SMITH``)."""
+    def test(a, b, fa, fb):
+        return bool(fa.first and fa.last and fb.first and fb.last) and \
+            _jw(fa.first, fb.last) >= threshold and _jw(fa.last, fb.first) >= threshold
+    return test
 
 
 def _initial(a, b, fa, fb):
@@ -104,6 +113,15 @@ def _same_zip(a, b, fa, fb):
     return fa.zip5 is not None and fa.zip5 == fb.zip5
 
 
+def _same_street(a, b, fa, fb):
+    """The same delivery line under another ZIP: a ZIP typo, or a city renamed."""
+    return fa.street is not None and fa.street == fb.street
+
+
+def _address_null(a, b, fa, fb):
+    return (fa.street is None and fa.zip5 is None) or (fb.street is None and fb.zip5 is None)
+
+
 def _suffix_null(a, b, fa, fb):
     return a is None and b is None
 
@@ -118,6 +136,7 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "jaro_winkler": _jaro_winkler,
     "nickname": lambda: _nickname,
     "initial": lambda: _initial,
+    "swapped": _names_swapped,
     "phonetic": _phonetic,
     "dob_null": lambda: _dob_null,
     "dob_exact": lambda: _dob_exact,
@@ -127,6 +146,8 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "dob_near": lambda: _dob_near,
     "same_zip_street": _same_zip_street,
     "same_zip": lambda: _same_zip,
+    "same_street": lambda: _same_street,
+    "address_null": lambda: _address_null,
     "both_missing": lambda: _suffix_null,
     "one_missing": lambda: _one_missing,
     "else": lambda: (lambda a, b, fa, fb: True),
@@ -260,12 +281,21 @@ PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
         L("null", "null", null=True), L("exact", "exact"), L("nickname", "nickname"),
         L("jw>=0.92", "jaro_winkler", threshold=0.92),
         L("jw>=0.88", "jaro_winkler", threshold=0.88),
+        # one slip in a short name (AMY / WMY) that Jaro-Winkler scores low
+        L("one edit", "osa", limit=1),
+        L("swapped", "swapped", threshold=0.88),
+        L("initial", "initial"), L("else", "else"))),
+    # Middle names separate two JAMES SMITHs in one town; a Jr and a Sr share theirs.
+    Comparison("middle_name", "middle", (
+        L("null", "null", null=True), L("exact", "exact"),
+        L("jw>=0.88", "jaro_winkler", threshold=0.88),
         L("initial", "initial"), L("else", "else"))),
     Comparison("last_name", "last", (
         L("null", "null", null=True), L("exact", "exact"),
         L("jw>=0.92", "jaro_winkler", threshold=0.92),
         L("jw>=0.88", "jaro_winkler", threshold=0.88),
-        L("phonetic", "phonetic", key_attr="last_key"), L("else", "else"))),
+        L("phonetic", "phonetic", key_attr="last_key"),
+        L("swapped", "swapped", threshold=0.88), L("else", "else"))),
     Comparison("dob", "dob_year", (
         L("null", "dob_null", null=True), L("exact", "dob_exact", agree=True),
         L("transposed", "dob_transposed", agree=True),
@@ -277,8 +307,9 @@ PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
     Comparison("ssn_last4", "ssn_last4", (
         L("null", "null", null=True), L("exact", "exact"), L("else", "else")), hard=True),
     Comparison("address", "addr_key", (
-        L("null", "null", null=True), L("exact", "exact", agree=True),
+        L("null", "address_null", null=True), L("exact", "exact", agree=True),
         L("same zip, street ~", "same_zip_street", agree=True, threshold=0.9),
+        L("same street, other zip", "same_street", agree=True),
         L("same zip", "same_zip"), L("else", "else"))),
     Comparison("phone", "phone", (
         L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else"))),

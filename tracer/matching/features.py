@@ -23,6 +23,7 @@ class Features:
     first_root: str | None
     first_key: str | None
     middle_initial: str | None
+    middle: str | None
     last: str | None
     last_key: str | None
     suffix: str | None
@@ -88,7 +89,7 @@ def features_of(row: Mapping[str, Any], *, key: str | None = None,
         key=key or f"{source or g('source')}:{g('record_id') or g('account_id')}",
         source=source or g("source") or "account",
         first=name.first, first_root=name.first_root, first_key=name.first_key,
-        middle_initial=name.middle[:1] if name.middle else None,
+        middle_initial=name.middle[:1] if name.middle else None, middle=name.middle or None,
         last=name.last, last_key=name.last_key, suffix=name.suffix,
         dob=dob, dob_year=dob_year,
         ssn_last4=g("ssn_last4") or None, ssn_hash=g("ssn_hash") or None,

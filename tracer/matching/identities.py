@@ -41,6 +41,7 @@ def _candidate_pairs(records: Sequence[Features]) -> set[tuple[int, int]]:
 def identify(account: Features, records: Sequence[Features], model: MatchModel) -> IdentityResult:
     link = float(model.settings.get("link_threshold", 0.9))
     bridge = float(model.settings.get("bridge_strength", 0.99))
+    name_only = float(model.settings.get("name_only_confidence", 0.5))
     nodes = [account, *records]
     edges: list[Edge] = []
     account_scores: dict[str, PairScore] = {}
@@ -75,6 +76,10 @@ def identify(account: Features, records: Sequence[Features], model: MatchModel) 
         else:
             conflicting = any(hard_conflict(account, f) for f in member_features)
             confidence = 0.0 if conflicting else best.probability
+            if not any(model.corroborated(account_scores[f.key].levels) for f in member_features):
+                # Names alone (a national index hit): however rare the name looks, a
+                # namesake is as likely as not.
+                confidence = min(confidence, name_only)
         identities.append(Identity(
             identity_id=f"I{len(identities) + 1}", members=member_features,
             confidence=confidence, evidence=best.explain(), is_best=0 in members))

@@ -124,6 +124,22 @@ def _nickname(p, idx):
     return out
 
 
+def _swapped(p, idx, threshold):
+    fa, fb = p.codes(idx, "first")
+    la, lb = p.codes(idx, "last")
+    ok = (fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0)
+    out = np.zeros(len(idx), dtype=bool)
+    if ok.any():
+        sub = idx[ok]
+        first_a, first_b = p.get(sub, "first")
+        last_a, last_b = p.get(sub, "last")
+        hit = _jw(first_a, last_b) >= threshold
+        if hit.any():
+            hit[hit] = _jw(last_a[hit], first_b[hit]) >= threshold
+        out[ok] = hit
+    return out
+
+
 def _initials(values: list) -> np.ndarray:
     """Per distinct value: [first character, is one character long]; last row: missing."""
     out = np.zeros((len(values) + 1, 2), dtype=np.int32)
@@ -227,6 +243,17 @@ def _same_zip(p, idx):
     return (a == b) & (a >= 0)
 
 
+def _same_street(p, idx):
+    a, b = p.codes(idx, "street")
+    return (a == b) & (a >= 0)
+
+
+def _address_null(p, idx):
+    sa, sb = p.codes(idx, "street")
+    za, zb = p.codes(idx, "zip5")
+    return ((sa < 0) & (za < 0)) | ((sb < 0) & (zb < 0))
+
+
 def _same_zip_street(p, idx, threshold):
     out = _same_zip(p, idx)
     sa, sb = p.codes(idx, "street")
@@ -256,11 +283,12 @@ def _same_year(p, idx):
 
 VECTOR_KINDS: dict[str, Callable[..., np.ndarray]] = {
     "null": _null, "exact": _exact, "jaro_winkler": _jaro_winkler, "nickname": _nickname,
-    "initial": _initial, "phonetic": _phonetic, "dob_null": _dob_null,
+    "initial": _initial, "swapped": _swapped, "phonetic": _phonetic, "dob_null": _dob_null,
     "dob_exact": _dob_exact, "dob_transposed": _dob_transposed,
     "dob_year_only": _dob_year_only, "dob_close": _dob_close, "dob_near": _dob_near,
     "osa": _osa,
     "same_zip_street": _same_zip_street, "same_zip": _same_zip,
+    "same_street": _same_street, "address_null": _address_null,
     "both_missing": _both_missing, "one_missing": _null, "levenshtein": _levenshtein,
     "date_transposed": _date_transposed, "same_year": _same_year,
 }

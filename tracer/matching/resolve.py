@@ -22,7 +22,8 @@ import numpy as np
 from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
-from .clustering import DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups
+from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups,
+                         suffix_namesakes)
 from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
 from .levels import pair_levels
 from .model import MatchModel, default_model
@@ -276,7 +277,8 @@ NAMESAKE_ADDRESS = ("first_any", "last_key", "addr_key")
 #: Wider namesakes, among which a generation suffix makes the group ambiguous: the same
 #: name in one ZIP (surname phonetic, or its letters sorted, which a transposition typo
 #: keeps), or the same first name, middle initial and surname anywhere (a father and son
-#: share all three; records of one of them turn up where the other never lived).
+#: share all three; records of one of them turn up where the other never lived).  A
+#: record whose middle initial differs from the suffix bearer's is nobody's namesake.
 NAMESAKE_WIDE = (("first_any", "last_key", "zip5"), ("first_any", "last_letters", "zip5"),
                  ("first_any", "middle_initial", "last_key", "anywhere"))
 
@@ -314,10 +316,10 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
         group, _ = namesake_groups(*(column(c) for c in NAMESAKE_ADDRESS), **ids)
     in_any = group >= 0
     codes["anywhere"] = np.zeros(n, dtype=np.int64)
+    middle = table.codes("middle_initial") if "middle_initial" in table.columns else none
     for key in NAMESAKE_WIDE:
         if all(c in table.columns or c in codes for c in key):
-            wide, _ = namesake_groups(*(column(c) for c in key), **ids, conflicts=False)
-            in_any |= wide >= 0
+            in_any |= suffix_namesakes(*(column(c) for c in key), middle=middle, suffix=sfx)
     return group, in_any & namesake_bare(table)
 
 

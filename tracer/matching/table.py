@@ -25,7 +25,7 @@ from .normalize import (normalize_address, normalize_email, normalize_name, norm
                         parse_date)
 
 #: Features attributes carried into the table, in tuple order.
-FEATURE_COLUMNS = ("first", "first_root", "first_key", "middle_initial", "last", "last_key",
+FEATURE_COLUMNS = ("first", "first_root", "first_key", "middle_initial", "middle", "last", "last_key",
                    "suffix", "dob", "ssn_last4", "street", "addr_key", "zip5", "phone",
                    "email")
 #: Kinds of extra columns ``--compare COLUMN=KIND`` declares, and how values are cleaned.
@@ -59,7 +59,7 @@ def _row_values(row: Mapping[str, Any]) -> tuple:
     """One row's table values the slow way (``features_of``); the reference that
     :func:`feature_tuples` must equal."""
     f = features_of(row, key="-", source="-")
-    return (f.first, f.first_root, f.first_key, f.middle_initial, f.last, f.last_key,
+    return (f.first, f.first_root, f.first_key, f.middle_initial, f.middle, f.last, f.last_key,
             f.suffix, f.dob.isoformat() if f.dob else None, f.ssn_last4, f.street,
             f.addr_key, f.zip5, f.phone, f.email, f.dob_year if f.dob_year else -1)
 
@@ -67,7 +67,8 @@ def _row_values(row: Mapping[str, Any]) -> tuple:
 def _name_values(key: tuple) -> tuple:
     name = normalize_name(*key)
     return (name.first, name.first_root, name.first_key,
-            name.middle[:1] if name.middle else None, name.last, name.last_key, name.suffix)
+            name.middle[:1] if name.middle else None, name.middle or None, name.last,
+            name.last_key, name.suffix)
 
 
 def _address_values(key: tuple) -> tuple:

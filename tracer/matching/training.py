@@ -78,6 +78,29 @@ def initial_m(comparisons: Sequence[Comparison], defaults: dict[str, dict[str, f
     return out
 
 
+#: A hard identifier that disagrees is at least this much evidence against (m/u).
+CONFLICT_MAX_BAYES_FACTOR = 0.1
+
+
+def _conflicts_count_against(comp: Comparison, m: np.ndarray, u: np.ndarray) -> None:
+    """Keep a hard identifier's disagreement level evidence *against* a match.
+
+    The blocked pairs that disagree on a suffix, DOB or SSN last-4 yet agree on the rest
+    are relatives (a Jr and a Sr, a spouse), and EM happily calls them matches; a rare
+    level such as two different suffixes then looks like evidence *for* one.  The guard
+    refuses those merges anyway; this keeps the probabilities it reports honest."""
+    if not comp.hard:
+        return
+    real = np.array([not lvl.is_null for lvl in comp.levels])
+    for k, lvl in enumerate(comp.levels):
+        if lvl.label in ("else", "conflict") and m[k] > u[k] * CONFLICT_MAX_BAYES_FACTOR:
+            m[k] = u[k] * CONFLICT_MAX_BAYES_FACTOR
+            others = real.copy()
+            others[k] = False
+            if m[others].sum() > 0:
+                m[others] *= (1.0 - m[k]) / m[others].sum()
+
+
 def _as_dict(comparisons, arrays) -> dict[str, dict[str, float]]:
     return {comp.name: {lvl.label: round(float(v), 8) for lvl, v in zip(comp.levels, arr)
                         if not lvl.is_null}
@@ -112,7 +135,7 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
     weights = [0.0] * len(comparisons)
     sessions = []
     for rule, codes in zip(rules, rule_codes):
-        if len(codes) < 50 or n < EM_MIN_RECORDS:
+        if len(codes) < 50 or n < EM_MIN_RECORDS or not rule.trains_m:
             continue
         rows = np.searchsorted(union_codes, codes)
         fixed = [names.index(c) for c in rule.covers if c in names]
@@ -129,6 +152,7 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
             weights[c] += expected
     m = [sums[c] / weights[c] if weights[c] > 0 else m0[c] for c in range(len(comparisons))]
     for c, comp in enumerate(comparisons):
+        _conflicts_count_against(comp, m[c], u[c])
         m[c][[lvl.is_null for lvl in comp.levels]] = 1.0
     # λ: expected matches among the blocked pairs over all possible pairs.
     fit = expectation_maximisation(union_gammas, comparisons, m, u, 0.01, update_m=False)
