@@ -207,12 +207,125 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     order = order[np.lexsort((right[order], left[order], -probability[order]))]
     left, right, probability = left[order], right[order], probability[order]
     tol, merge = tol[order], merge[order]
-    ids = _Identifiers(n, dob, ssn_last4, suffix, dob_year)
+
+    # Merging never crosses a connected component of the kept edges, and inside a
+    # component whose records carry no two different identifiers nothing can be
+    # refused: its clusters are the components of its merge edges.  Only components
+    # with a possible conflict (a Jr and a Sr, a mixed family) take the greedy path.
+    component = _components(n, left, right)
+    slow = _may_conflict(component, dob, ssn_last4, suffix, dob_year)
+    slow_edge = slow[component[left]] if len(left) else np.zeros(0, dtype=bool)
+    fast_merge = np.flatnonzero(merge & ~slow_edge)
+    roots = _smallest_member(_components(n, left[fast_merge], right[fast_merge]))
+    accepted = [fast_merge]
+    ambiguous = 0
+    nodes = np.flatnonzero(slow[component])
+    if len(nodes):
+        local = np.full(n, -1, dtype=np.int64)
+        local[nodes] = np.arange(len(nodes))
+        edges = np.flatnonzero(slow_edge)
+        ids = _Identifiers(len(nodes), _take(dob, nodes), _take(ssn_last4, nodes),
+                           _take(suffix, nodes),
+                           None if dob_year is None else np.asarray(dob_year)[nodes])
+        sub_roots, sub_accepted, ambiguous = _greedy_with_guard(
+            ids, local[left[edges]], local[right[edges]], tol[edges], merge[edges])
+        roots[nodes] = nodes[sub_roots]
+        accepted.append(edges[sub_accepted])
+    if report is not None:
+        report["ambiguous"] = ambiguous
+        report["isolated"] = 0 if isolated is None else int(isolated.sum())
+    accepted = np.concatenate(accepted)
+    if bridge_strength > link_threshold and len(accepted):
+        accepted.sort()
+        acc_a, acc_b, acc_p = left[accepted], right[accepted], probability[accepted]
+        weak = acc_p < bridge_strength
+        weak_roots = set(roots[acc_a[weak]].tolist())
+        if weak_roots:
+            sizes = np.bincount(roots, minlength=n)
+            candidates = [r for r in weak_roots if sizes[r] >= 4]
+            if candidates:
+                roots = _cut_bridges_bulk(roots, acc_a, acc_b, acc_p, candidates,
+                                          bridge_strength)
+    # Label each cluster by its smallest member.
+    return _smallest_member(roots)
+
+
+def _take(values, index):
+    import numpy as np
+    return np.asarray(values, dtype=object)[index]
+
+
+def _components(n: int, left, right):
+    """Connected component id per node (scipy's union-find in C)."""
+    import numpy as np
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
+    if not len(left):
+        return np.arange(n, dtype=np.int64)
+    graph = coo_matrix((np.ones(len(left), dtype=np.int8), (left, right)), shape=(n, n))
+    return connected_components(graph, directed=False)[1].astype(np.int64)
+
+
+def _smallest_member(group):
+    """For every node, the smallest node index of its group."""
+    import numpy as np
+
+    n = len(group)
+    smallest = np.full(int(group.max(initial=-1)) + 1 if n else 0, n, dtype=np.int64)
+    np.minimum.at(smallest, group, np.arange(n, dtype=np.int64))
+    return smallest[group]
+
+
+def _may_conflict(component, dob, ssn_last4, suffix, dob_year):
+    """Per component: could two of its records conflict on a hard identifier?  (Two
+    different SSN last-4s, suffixes or full DOBs, or a year-only DOB more than
+    :data:`YEAR_TOLERANCE` from another year.)  Conservative: a DOB typo counts."""
+    import numpy as np
+
+    groups = int(component.max(initial=-1)) + 1
+    out = np.zeros(groups, dtype=bool)
+    for values in (dob, ssn_last4, suffix):
+        codes = _object_codes(values)
+        ok = codes >= 0
+        if ok.any():
+            distinct = np.unique(np.stack([component[ok], codes[ok]], axis=1), axis=0)
+            out |= np.bincount(distinct[:, 0], minlength=groups) > 1
+    if dob_year is not None:
+        years = np.asarray(dob_year, dtype=np.int64)
+        full = _object_codes(dob) >= 0
+        only = (years >= 0) & ~full
+        if only.any():
+            has = years >= 0
+            hi = np.full(groups, -1, dtype=np.int64)
+            lo = np.full(groups, np.iinfo(np.int64).max, dtype=np.int64)
+            np.maximum.at(hi, component[has], years[has])
+            np.minimum.at(lo, component[has], years[has])
+            with_only = np.zeros(groups, dtype=bool)
+            with_only[component[only]] = True
+            out |= with_only & (hi - lo > YEAR_TOLERANCE)
+    return out
+
+
+def _object_codes(values):
+    """Integer codes of an array of hashable values, -1 for None."""
+    import numpy as np
+
+    index: dict = {}
+    setdefault = index.setdefault
+    return np.fromiter((-1 if v is None else setdefault(v, len(index))
+                        for v in (values.tolist() if hasattr(values, "tolist") else values)),
+                       dtype=np.int64, count=len(values))
+
+
+def _greedy_with_guard(ids, left, right, tol, merge):
+    """The guarded greedy merge over edges sorted strongest first: (root per record,
+    indices of the accepted edges, ambiguous records)."""
+    import numpy as np
 
     # 1. Greedy merging, strongest edge first, refusing conflicting merges: the seams.
     first = ids.union_find()
     refused = first.union_all(np.flatnonzero(merge), left, right, tol)
-    seam_edges = np.zeros(len(left), dtype=bool)
     if refused:
         # Evidence edges between two clusters that conflict mark seams as well.
         roots = first.roots()
@@ -222,7 +335,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
         for k, a, b in zip(ev[differ].tolist(), ra[differ].tolist(), rb[differ].tolist()):
             if first.conflict(a, b, int(tol[k])):
                 refused.append(k)
-    seams = np.zeros(n, dtype=bool)
+    seams = np.zeros(ids.n, dtype=bool)
     if refused:
         refused_arr = np.array(refused, dtype=np.int64)
         seams[left[refused_arr]] = True
@@ -246,26 +359,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
             if (not seams[a] or key_b in chosen[a]) and (not seams[b] or key_a in chosen[b]):
                 kept.append(k)
         core.union_all(np.array(kept, dtype=np.int64), left, right, tol)
-    if report is not None:
-        report["ambiguous"] = ambiguous
-        report["isolated"] = 0 if isolated is None else int(isolated.sum())
-    roots = core.roots()
-    accepted = np.array(core.accepted, dtype=np.int64)
-    if bridge_strength > link_threshold and len(accepted):
-        accepted.sort()
-        acc_a, acc_b, acc_p = left[accepted], right[accepted], probability[accepted]
-        weak = acc_p < bridge_strength
-        weak_roots = set(roots[acc_a[weak]].tolist())
-        if weak_roots:
-            sizes = np.bincount(roots, minlength=n)
-            candidates = [r for r in weak_roots if sizes[r] >= 4]
-            if candidates:
-                roots = _cut_bridges_bulk(roots, acc_a, acc_b, acc_p, candidates,
-                                          bridge_strength)
-    # Label each cluster by its smallest member.
-    smallest = np.full(n, n, dtype=np.int64)
-    np.minimum.at(smallest, roots, np.arange(n, dtype=np.int64))
-    return smallest[roots]
+    return core.roots(), np.array(core.accepted, dtype=np.int64), ambiguous
 
 
 def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:

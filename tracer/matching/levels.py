@@ -37,23 +37,50 @@ class _Pairs:
         col = self.table.codes(attr or self.attr)
         return col[self.left[idx]], col[self.right[idx]]
 
-    def per_value(self, idx: np.ndarray, attr: str, key: str, fn) -> tuple:
-        """``fn(distinct values)`` (an array indexed by code, computed once per table),
-        looked up for the left and right record of each pair; rows of missing values
-        read the array's last row."""
+    def value_table(self, attr: str, key: str, fn) -> np.ndarray:
+        """``fn(distinct values)``: an array indexed by code, computed once per table;
+        its last row stands for a missing value."""
         cache = self.table._coded.setdefault(f"{attr}\0{key}", ())
         if not cache:
             cache = (fn(self.table.coded(attr)[1]),)
             self.table._coded[f"{attr}\0{key}"] = cache
-        table = cache[0]
+        return cache[0]
+
+    def per_value(self, idx: np.ndarray, attr: str, key: str, fn) -> tuple:
+        """:meth:`value_table` looked up for the left and right record of each pair."""
+        table = self.value_table(attr, key, fn)
         a, b = self.codes(idx, attr)
         return table[a], table[b]
 
-
-def _missing(values: np.ndarray) -> np.ndarray:
-    if values.dtype.kind in "iu":
-        return values < 0
-    return values == None  # noqa: E711
+    def distinct(self, idx: np.ndarray, fn, attrs: tuple[str, ...] = (), *,
+                 codes: bool = False) -> np.ndarray:
+        """``fn`` evaluated once per distinct combination of the pairs' values (the
+        same two street spellings, the same two first names recur thousands of times
+        in a million records) and spread back over ``idx``.  ``fn`` receives, per
+        attribute, the left and right values (or their codes) of the distinct
+        combinations; pairs with a value missing are False without a call."""
+        attrs = attrs or (self.attr,)
+        out = np.zeros(len(idx), dtype=bool)
+        key = np.zeros(len(idx), dtype=np.int64)
+        ok = np.ones(len(idx), dtype=bool)
+        for attr in attrs:
+            a, b = self.codes(idx, attr)
+            ok &= (a >= 0) & (b >= 0)
+            width = len(self.table.coded(attr)[1]) + 1
+            key = (key * width + np.maximum(a, 0)) * width + np.maximum(b, 0)
+            if len(attrs) > 1:   # re-densify so several attributes never overflow
+                key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
+        if not ok.any():
+            return out
+        rows = np.flatnonzero(ok)
+        _, first, inverse = np.unique(key[rows], return_index=True, return_inverse=True)
+        pick = idx[rows[first]]
+        values = []
+        for attr in attrs:
+            col = self.table.codes(attr) if codes else self.table.column(attr)
+            values += [col[self.left[pick]], col[self.right[pick]]]
+        out[rows] = np.asarray(fn(*values), dtype=bool)[inverse.reshape(-1)]
+        return out
 
 
 def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -79,23 +106,11 @@ def _exact(p, idx):
 
 
 def _jaro_winkler(p, idx, threshold):
-    ca, cb = p.codes(idx)
-    ok = (ca >= 0) & (cb >= 0)
-    out = np.zeros(len(idx), dtype=bool)
-    if ok.any():
-        a, b = p.get(idx[ok])
-        out[ok] = _jw(a, b) >= threshold
-    return out
+    return p.distinct(idx, lambda a, b: _jw(a, b) >= threshold)
 
 
 def _levenshtein(p, idx, limit):
-    ca, cb = p.codes(idx)
-    ok = (ca >= 0) & (cb >= 0)
-    out = np.zeros(len(idx), dtype=bool)
-    if ok.any():
-        a, b = p.get(idx[ok])
-        out[ok] = _lev(a, b) <= limit
-    return out
+    return p.distinct(idx, lambda a, b: _lev(a, b) <= limit)
 
 
 def _root_matrix(values: list) -> np.ndarray:
@@ -115,29 +130,26 @@ def _nickname(p, idx):
     out = (ra == rb) & (ra >= 0)
     rest = np.flatnonzero(~out)
     if len(rest):
-        ma, mb = p.per_value(idx[rest], p.attr, "roots", _root_matrix)
-        hit = np.zeros(len(rest), dtype=bool)
-        for i in range(ma.shape[1]):
-            for j in range(mb.shape[1]):
-                hit |= (ma[:, i] == mb[:, j]) & (ma[:, i] >= 0)
-        out[rest] = hit
+        roots = p.value_table(p.attr, "roots", _root_matrix)
+
+        def share_a_root(a, b):
+            ma, mb = roots[a], roots[b]
+            hit = np.zeros(len(a), dtype=bool)
+            for i in range(ma.shape[1]):
+                for j in range(mb.shape[1]):
+                    hit |= (ma[:, i] == mb[:, j]) & (ma[:, i] >= 0)
+            return hit
+        out[rest] = p.distinct(idx[rest], share_a_root, codes=True)
     return out
 
 
 def _swapped(p, idx, threshold):
-    fa, fb = p.codes(idx, "first")
-    la, lb = p.codes(idx, "last")
-    ok = (fa >= 0) & (fb >= 0) & (la >= 0) & (lb >= 0)
-    out = np.zeros(len(idx), dtype=bool)
-    if ok.any():
-        sub = idx[ok]
-        first_a, first_b = p.get(sub, "first")
-        last_a, last_b = p.get(sub, "last")
+    def crossed(first_a, first_b, last_a, last_b):
         hit = _jw(first_a, last_b) >= threshold
         if hit.any():
             hit[hit] = _jw(last_a[hit], first_b[hit]) >= threshold
-        out[ok] = hit
-    return out
+        return hit
+    return p.distinct(idx, crossed, ("first", "last"))
 
 
 def _initials(values: list) -> np.ndarray:
@@ -202,19 +214,7 @@ def _dob_year_only(p, idx):
 
 
 def _dob_close(p, idx):
-    ca, cb = p.codes(idx, "dob")
-    ok = (ca >= 0) & (cb >= 0)
-    out = np.zeros(len(idx), dtype=bool)
-    if ok.any():
-        a, b = p.get(idx[ok], "dob")
-        out[ok] = _lev(a, b) <= 1
-    return out
-
-
-def _digits(values: list) -> np.ndarray:
-    out = np.empty(len(values) + 1, dtype=object)
-    out[:-1] = [v.replace("-", "") for v in values]
-    return out
+    return p.distinct(idx, lambda a, b: _lev(a, b) <= 1, ("dob",))
 
 
 def _dob_near(p, idx):
@@ -223,19 +223,18 @@ def _dob_near(p, idx):
     ok = (ca >= 0) & (cb >= 0) & (np.abs(ya.astype(np.int64) - yb) < 10)
     out = np.zeros(len(idx), dtype=bool)
     if ok.any():
-        x, y = p.per_value(idx[ok], "dob", "digits", _digits)
-        out[ok] = cpdist(list(x), list(y), scorer=OSA.distance, workers=-1) <= 2
+        def typo_apart(a, b):
+            x = [v.replace("-", "") for v in a]
+            y = [v.replace("-", "") for v in b]
+            return cpdist(x, y, scorer=OSA.distance, workers=-1) <= 2
+        out[ok] = p.distinct(idx[ok], typo_apart, ("dob",))
         out[ok] |= _transposed_codes(p, idx[ok], "dob")
     return out
 
 
 def _osa(p, idx, limit):
-    a, b = p.get(idx)
-    ok = ~(_missing(a) | _missing(b))
-    out = np.zeros(len(idx), dtype=bool)
-    if ok.any():
-        out[ok] = cpdist(list(a[ok]), list(b[ok]), scorer=OSA.distance, workers=-1) <= limit
-    return out
+    return p.distinct(idx, lambda a, b: cpdist(list(a), list(b), scorer=OSA.distance,
+                                                 workers=-1) <= limit)
 
 
 def _same_zip(p, idx):
@@ -260,8 +259,7 @@ def _same_zip_street(p, idx, threshold):
     ok = out & (sa >= 0) & (sb >= 0)
     out[:] = False
     if ok.any():
-        a, b = p.get(idx[ok], "street")
-        out[ok] = _jw(a, b) >= threshold
+        out[ok] = p.distinct(idx[ok], lambda a, b: _jw(a, b) >= threshold, ("street",))
     return out
 
 
