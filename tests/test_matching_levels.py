@@ -85,3 +85,20 @@ def test_comparison_levels_table(a, b, comparison, label):
     table = RecordTable.from_rows([{**a, "record_id": "a"}, {**b, "record_id": "b"}])
     bulk = pair_levels(model.comparisons, table, np.array([0]), np.array([1]))
     assert tuple(bulk[0]) == scalar
+
+
+@pytest.mark.parametrize("seen_a, seen_b, label", [
+    (("2019-01-01", "2021-06-30"), ("2021-08-01", "2024-01-01"), "same zip"),       # a move
+    (("2019-01-01", "2023-06-30"), ("2021-08-01", "2024-01-01"), "same zip, seen at once"),
+    (("2019-01-01", "2021-09-15"), ("2021-08-01", "2024-01-01"), "same zip"),       # 45 days
+    ((None, None), ("2021-08-01", "2024-01-01"), "same zip"),                       # unknown
+])
+def test_two_addresses_seen_at_once_are_two_households(seen_a, seen_b, label):
+    a = _row(street="12 Oak Ave", city="Denver", state="CO", zip="80203",
+             first_seen=seen_a[0], last_seen=seen_a[1])
+    b = _row(street="98 Elm St", city="Denver", state="CO", zip="80203",
+             first_seen=seen_b[0], last_seen=seen_b[1])
+    test_comparison_levels_table(a, b, "address", label)
+    far = {**b, "city": "Austin", "state": "TX", "zip": "78701"}
+    expected = "elsewhere, seen at once" if label == "same zip, seen at once" else "else"
+    test_comparison_levels_table(a, far, "address", expected)

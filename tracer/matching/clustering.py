@@ -201,8 +201,11 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     if isolated is not None:
         isolated = np.asarray(isolated, dtype=bool)
         merge &= ~(isolated[left] | isolated[right])
-    low = link_threshold if evidence_threshold is None else evidence_threshold
-    keep = np.where(merge, probability >= link_threshold, probability >= low) & (left != right)
+    low = link_threshold if evidence_threshold is None else min(evidence_threshold,
+                                                                link_threshold)
+    # Edges from ``low`` up are evidence; only those from the link threshold up merge.
+    keep = (probability >= low) & (left != right)
+    merge &= probability >= link_threshold
     order = np.flatnonzero(keep)
     order = order[np.lexsort((right[order], left[order], -probability[order]))]
     left, right, probability = left[order], right[order], probability[order]

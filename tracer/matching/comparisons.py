@@ -118,6 +118,23 @@ def _same_street(a, b, fa, fb):
     return fa.street is not None and fa.street == fb.street
 
 
+def _seen_together(fa, fb, min_days: int) -> bool:
+    """Were the two records' sightings at the same time, for more than ``min_days``?"""
+    if not (fa.first_seen and fa.last_seen and fb.first_seen and fb.last_seen):
+        return False
+    start, end = max(fa.first_seen, fb.first_seen), min(fa.last_seen, fb.last_seen)
+    return (end - start).days > min_days
+
+
+def _same_zip_seen_together(min_days: int) -> Test:
+    """The same ZIP, another street, both seen at the same time: two households."""
+    return lambda a, b, fa, fb: _same_zip(a, b, fa, fb) and _seen_together(fa, fb, min_days)
+
+
+def _seen_together_elsewhere(min_days: int) -> Test:
+    return lambda a, b, fa, fb: _seen_together(fa, fb, min_days)
+
+
 def _address_null(a, b, fa, fb):
     return (fa.street is None and fa.zip5 is None) or (fb.street is None and fb.zip5 is None)
 
@@ -147,6 +164,8 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "same_zip_street": _same_zip_street,
     "same_zip": lambda: _same_zip,
     "same_street": lambda: _same_street,
+    "same_zip_seen_together": _same_zip_seen_together,
+    "seen_together": _seen_together_elsewhere,
     "address_null": lambda: _address_null,
     "both_missing": lambda: _suffix_null,
     "one_missing": lambda: _one_missing,
@@ -310,7 +329,12 @@ PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
         L("null", "address_null", null=True), L("exact", "exact", agree=True),
         L("same zip, street ~", "same_zip_street", agree=True, threshold=0.9),
         L("same street, other zip", "same_street", agree=True),
-        L("same zip", "same_zip"), L("else", "else"))),
+        # One person lives at one address at a time: two addresses seen over the same
+        # months are two people's (a move shows as one window after the other).
+        L("same zip, seen at once", "same_zip_seen_together", min_days=90),
+        L("same zip", "same_zip"),
+        L("elsewhere, seen at once", "seen_together", min_days=90),
+        L("else", "else"))),
     Comparison("phone", "phone", (
         L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else"))),
     Comparison("email", "email", (

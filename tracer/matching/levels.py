@@ -247,6 +247,17 @@ def _same_street(p, idx):
     return (a == b) & (a >= 0)
 
 
+def _seen_together(p, idx, min_days):
+    fa, fb = p.get(idx, "seen_from")
+    ta, tb = p.get(idx, "seen_to")
+    ok = (fa >= 0) & (fb >= 0)
+    return ok & ((np.minimum(ta, tb).astype(np.int64) - np.maximum(fa, fb)) > min_days)
+
+
+def _same_zip_seen_together(p, idx, min_days):
+    return _same_zip(p, idx) & _seen_together(p, idx, min_days)
+
+
 def _address_null(p, idx):
     sa, sb = p.codes(idx, "street")
     za, zb = p.codes(idx, "zip5")
@@ -287,6 +298,7 @@ VECTOR_KINDS: dict[str, Callable[..., np.ndarray]] = {
     "osa": _osa,
     "same_zip_street": _same_zip_street, "same_zip": _same_zip,
     "same_street": _same_street, "address_null": _address_null,
+    "same_zip_seen_together": _same_zip_seen_together, "seen_together": _seen_together,
     "both_missing": _both_missing, "one_missing": _null, "levenshtein": _levenshtein,
     "date_transposed": _date_transposed, "same_year": _same_year,
 }

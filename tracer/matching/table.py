@@ -158,6 +158,25 @@ def feature_tuples(rows: Sequence[Mapping[str, Any]], *, workers: int | None = N
     return out
 
 
+def _seen_windows(rows: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, np.ndarray]:
+    """(first seen, last seen) of every row as date ordinals, -1 when not both readable;
+    each distinct date string is parsed once."""
+    parsed: dict = {}
+
+    def ordinal(text) -> int:
+        got = parsed.get(text)
+        if got is None:
+            value = parse_date(str(text)).value if text else None
+            got = parsed[text] = value.toordinal() if value else -1
+        return got
+    n = len(rows)
+    start = np.fromiter((ordinal(r.get("first_seen")) for r in rows), dtype=np.int32, count=n)
+    end = np.fromiter((ordinal(r.get("last_seen")) for r in rows), dtype=np.int32, count=n)
+    missing = (start < 0) | (end < 0)
+    start[missing] = end[missing] = -1
+    return start, end
+
+
 def _start_methods() -> list[str]:
     import multiprocessing
     return multiprocessing.get_all_start_methods()
@@ -228,6 +247,7 @@ class RecordTable:
             col[:] = [v[index] for v in values]
             columns[name] = col
         columns["dob_year"] = np.fromiter((v[-1] for v in values), dtype=np.int32, count=n)
+        columns["seen_from"], columns["seen_to"] = _seen_windows(rows)
         for name, kind in extra_kinds.items():
             col = np.empty(n, dtype=object)
             col[:] = [clean_extra(kind, r.get(name)) for r in rows]
