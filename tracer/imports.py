@@ -21,7 +21,8 @@ from .consent.audit import AuditTrail, now_iso
 from .csvio import RejectReport, open_csv
 from .errors import InputError
 from .matching.features import _name as cached_name
-from .matching.keys import KEY_COLUMNS, record_keys
+from .matching.features import features_of, pack_features
+from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
@@ -289,7 +290,7 @@ _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 #: writes stay in this process).  Smaller files are not worth starting processes for.
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 << 20
-_RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", *KEY_COLUMNS]
+_RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", "features", *KEY_COLUMNS]
 _INSERT_RECORD = (f"INSERT OR IGNORE INTO records ({', '.join(_RECORD_COLS)}) "
                   f"VALUES ({', '.join('?' * len(_RECORD_COLS))})")
 
@@ -305,7 +306,13 @@ def _clean_rows(rows: list[tuple[dict[str, str], list[str]]]) -> list[tuple]:
             out.append((None, str(exc)))
             continue
         raw_hash = hashlib.sha256("\x1f".join(raw).encode()).hexdigest()
-        out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, *record_keys(clean)], None))
+        # Normalized once here and stored: a trace reads these features back instead of
+        # normalizing the record again (tracer.matching.features.remember_features).
+        f = features_of(clean, key="-", source="-")
+        keys = (f.last_key, f.first_root or f.first, f.dob_year, f.phone, f.email, f.zip5,
+                f.addr_key)
+        out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, pack_features(f), *keys],
+                    None))
     return out
 
 
@@ -395,8 +402,8 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                         continue
                     seen[values[0]] = line
                     new_ids.append((values[0], line))
-                    pending.append([source, *values[:-len(KEY_COLUMNS)], now,
-                                    *values[-len(KEY_COLUMNS):]])
+                    pending.append([source, *values[:-len(KEY_COLUMNS) - 1], now,
+                                    *values[-len(KEY_COLUMNS) - 1:]])
                 accepted += len(new_ids)
                 conn.executemany("INSERT INTO temp.import_ids VALUES (?, ?)", new_ids)
                 if len(pending) >= BATCH:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .matching.features import features_of
+from .matching.features import features_of, remember_features
 from .matching.keys import TRACE_BLOCKS
 from .models import RECORD_FIELDS
 
@@ -60,9 +60,13 @@ class RecordStore:
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
             for row in self._conn.execute(
-                    f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE id IN"
+                    f"SELECT id, {', '.join(_RECORD_COLUMNS)}, features FROM records WHERE id IN"
                     f" ({', '.join('?' * len(part))})", part):
-                rows[row[0]] = dict(zip(_RECORD_COLUMNS, row[1:]))
+                record = dict(zip(_RECORD_COLUMNS, row[1:-1]))
+                if row[-1] is not None:
+                    remember_features(f"{record['source']}:{record['record_id']}",
+                                      record["raw_hash"], row[-1], record["source"])
+                rows[row[0]] = record
         return [rows[i] for i in ids]
 
     def account_contacts(self, account_id: str) -> list[dict[str, Any]]:

@@ -148,6 +148,12 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
             probability REAL, first_seen TEXT, last_seen TEXT, evidence TEXT,
             PRIMARY KEY (lookup_id, src, dst, kind))""",
     ]),
+    (5, [
+        # Each imported record's normalized features (tracer.matching.features, packed
+        # JSON), so a trace does not normalize its candidates again.  NULL for records
+        # imported before: those are normalized when read, as before.
+        "ALTER TABLE records ADD COLUMN features TEXT",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

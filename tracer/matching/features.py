@@ -6,6 +6,7 @@ normalizer runs once per value, not once per pair.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -70,10 +71,51 @@ def _as_date(text: str | None) -> tuple[date | None, int | None]:
     return parsed.value, parsed.year
 
 
+#: Features fields stored with an imported record (all but its key and source).
+_PACKED = tuple(f for f in Features.__dataclass_fields__ if f not in ("key", "source"))
+_DATES = frozenset({"dob", "first_seen", "last_seen", "event_date"})
+#: Features of imported records read back with them, by (record key, raw hash): the
+#: import normalized each record once, so a trace need not do it again.
+_PREPARED: dict[tuple[str, str], Features] = {}
+PREPARED_MAX = 50_000
+
+
+def pack_features(f: Features) -> str:
+    """The features of one record as compact JSON (dates as ISO strings)."""
+    values = []
+    for name in _PACKED:
+        value = getattr(f, name)
+        values.append(value.isoformat() if isinstance(value, date) else value)
+    return json.dumps(values, separators=(",", ":"))
+
+
+def unpack_features(text: str, key: str, source: str) -> Features:
+    values = json.loads(text)
+    kwargs = dict(zip(_PACKED, values))
+    for name in _DATES:
+        if kwargs[name] is not None:
+            kwargs[name] = date.fromisoformat(kwargs[name])
+    kwargs["problems"] = tuple(kwargs["problems"])
+    return Features(key=key, source=source, **kwargs)
+
+
+def remember_features(key: str, raw_hash: str, packed: str, source: str) -> None:
+    """Keep the stored features of a record the store just read, for :func:`features_of`."""
+    if len(_PREPARED) >= PREPARED_MAX:
+        _PREPARED.clear()
+    _PREPARED[(key, raw_hash)] = unpack_features(packed, key, source)
+
+
 def features_of(row: Mapping[str, Any], *, key: str | None = None,
                 source: str | None = None) -> Features:
     """Features of a record or account row (FORMATS.md sections 1 and 2 column names)."""
     g = row.get
+    raw_hash = g("raw_hash")
+    if raw_hash and _PREPARED:
+        got = _PREPARED.get((key or f"{source or g('source')}:{g('record_id') or g('account_id')}",
+                             raw_hash))
+        if got is not None and got.source == (source or g("source") or "account"):
+            return got
     name = _name(g("first_name") or None, g("middle_name") or None, g("last_name") or None,
                  g("suffix") or None, g("full_name") or None)
     addr = _address(g("street") or None, g("unit") or None, g("city") or None,

@@ -12,7 +12,21 @@ from .features import Features
 from .model import MatchModel, PairScore
 from .ranking import Identity
 
-_PAIR_KEYS = ("last_key", "phone", "email", "addr_key", "ssn_last4")
+#: Record pairs worth scoring share one of these keys.  A surname alone is no key: the
+#: candidates of a trace mostly share it, and scoring all their pairs is quadratic for
+#: pairs that the household rule refuses anyway.
+_PAIR_KEYS = (("last_key", "first_any"), ("phone",), ("email",), ("addr_key",),
+              ("ssn_last4", "last_key"), ("dob", "last_key"))
+
+
+def _key(f: Features, attrs: tuple[str, ...]) -> tuple | None:
+    values = []
+    for attr in attrs:
+        value = (f.first_root or f.first) if attr == "first_any" else getattr(f, attr)
+        if not value:
+            return None
+        values.append(value)
+    return tuple(values)
 
 
 @dataclass
@@ -24,12 +38,12 @@ class IdentityResult:
 
 def _candidate_pairs(records: Sequence[Features]) -> set[tuple[int, int]]:
     """Record pairs that share a key; comparing every pair would be quadratic for nothing."""
-    groups: dict[tuple[str, str], list[int]] = {}
+    groups: dict[tuple, list[int]] = {}
     for i, f in enumerate(records):
-        for attr in _PAIR_KEYS:
-            value = getattr(f, attr)
-            if value:
-                groups.setdefault((attr, value), []).append(i)
+        for attrs in _PAIR_KEYS:
+            value = _key(f, attrs)
+            if value is not None:
+                groups.setdefault((attrs, value), []).append(i)
     pairs = set()
     for members in groups.values():
         if len(members) > 200:  # a very common key carries no information
@@ -52,13 +66,36 @@ def identify(account: Features, records: Sequence[Features], model: MatchModel) 
         if score.probability >= link and model.corroborated(levels) \
                 and not hard_conflict(account, f):
             edges.append(Edge(0, i, score.probability))
-    pairs = _candidate_pairs(records)
-    for a, b in pairs:
-        fa, fb = records[a], records[b]
-        levels = model.levels(fa, fb)
-        score = model.score_levels(levels)
-        if score.probability >= link and model.corroborated(levels) and not hard_conflict(fa, fb):
-            edges.append(Edge(a + 1, b + 1, score.probability))
+    # Record pairs are scored outward from the records that matter: those that could be
+    # reported (account probability from min_identity_confidence up), then whatever
+    # links to them, and so on.  Two namesakes of the account in its town can join
+    # each other only into an identity that would never be reported, so their pair is
+    # not worth scoring (most candidates of a trace are such neighbours).
+    floor = min(link, float(model.settings.get("min_identity_confidence", 0.2)))
+    neighbours: dict[int, list[int]] = {}
+    for a, b in _candidate_pairs(records):
+        neighbours.setdefault(a, []).append(b)
+        neighbours.setdefault(b, []).append(a)
+    frontier = [i for i, f in enumerate(records) if account_scores[f.key].probability >= floor]
+    reached = set(frontier)
+    scored: set[tuple[int, int]] = set()
+    while frontier:
+        a = frontier.pop()
+        for b in sorted(neighbours.get(a, ())):
+            pair = (a, b) if a < b else (b, a)
+            if pair in scored:
+                continue
+            scored.add(pair)
+            fa, fb = records[pair[0]], records[pair[1]]
+            levels = model.levels(fa, fb)
+            score = model.score_levels(levels)
+            if score.probability >= link and model.corroborated(levels) \
+                    and not hard_conflict(fa, fb):
+                edges.append(Edge(pair[0] + 1, pair[1] + 1, score.probability))
+                if b not in reached:
+                    reached.add(b)
+                    frontier.append(b)
+    pairs = scored
     clusters = cluster(nodes, edges, link_threshold=link, bridge_strength=bridge)
 
     identities = []

@@ -6,36 +6,8 @@ every record; the same keys drive ``tracer resolve``'s blocking rules.
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-from .features import _address, _as_date, _name, features_of
-from .normalize import normalize_email, normalize_phone
-
 #: Column order of the ``k_*`` columns in the records table.
 KEY_COLUMNS = ("k_last", "k_first", "k_dob_year", "k_phone", "k_email", "k_zip", "k_addr")
-
-
-def record_keys(row: Mapping[str, Any]) -> tuple:
-    """The ``k_*`` values of one row: exactly what :func:`features_of` would give for
-    those fields, without building the rest of the features (dates seen, problems ...),
-    which an import of a million rows would compute and throw away."""
-    g = row.get
-    name = _name(g("first_name") or None, g("middle_name") or None, g("last_name") or None,
-                 g("suffix") or None, g("full_name") or None)
-    addr = _address(g("street") or None, g("unit") or None, g("city") or None,
-                    g("state") or None, str(g("zip")) if g("zip") else None)
-    phone = normalize_phone(g("phone"), declared_type=g("phone_type")).e164 if g("phone") else None
-    email = normalize_email(g("email")).email if g("email") else None
-    _dob, dob_year = _as_date(g("dob"))
-    return (name.last_key, name.first_root or name.first, dob_year, phone, email, addr.zip5,
-            addr.key)
-
-
-def record_keys_reference(row: Mapping[str, Any]) -> tuple:
-    """The definition :func:`record_keys` must agree with (tests/test_store_scale.py)."""
-    f = features_of(row, key="-", source="-")
-    return (f.last_key, f.first_root or f.first, f.dob_year, f.phone, f.email, f.zip5,
-            f.addr_key)
 
 
 #: The store queries a trace runs, as (label, SQL condition, features -> parameters).
