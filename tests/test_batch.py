@@ -256,3 +256,36 @@ def test_a_source_timing_out_keeps_the_other_sources_results(synthetic, tmp_path
         assert synthetic.sql("SELECT count(*) FROM contact_results WHERE lookup_id = ?",
                              (lookup_id,))[0][0] > 0
     assert "slow" in batch(synthetic, "--accounts", synthetic.root / "ids.txt").stdout
+
+
+def test_per_account_statements_never_scan_the_batch(synthetic):
+    """A statement a batch runs once per account must find its rows by an index on
+    more than the batch id: one that scans the batch's items makes a 100k-account batch
+    quadratic (it did: the item update by lookup_id)."""
+    import re
+    from datetime import date
+
+    from tracer.batch import BatchSpec, create_batch, run_batch
+    from tracer.workspace import open_workspace
+
+    ws = open_workspace(synthetic.db)
+    statements: list[str] = []
+    ws.conn.set_trace_callback(statements.append)
+    batch_id = create_batch(ws, BatchSpec(user_id="sam", purpose="collect-debt", reason=REASON,
+                                          as_of=date(2026, 11, 1)))
+    summary = run_batch(ws, batch_id)
+    ws.conn.set_trace_callback(None)
+    assert summary["done"] == summary["total"] > 50
+    shapes = Counter(re.sub(r"'[^']*'|\b\d+(\.\d+)?\b", "?", s) for s in statements)
+    per_account = {s for s, n in shapes.items() if n >= summary["total"] // 2
+                   and s.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))}
+    assert any("batch_items" in s for s in per_account)
+    literal = {re.sub(r"'[^']*'|\b\d+(\.\d+)?\b", "?", s): s for s in statements}
+    for shape in per_account:
+        if re.search(r"ORDER BY seq DESC LIMIT \?$", shape):
+            continue      # the chain's head: the last row of the rowid order, not a scan
+        plan = " | ".join(r[3] for r in ws.conn.execute("EXPLAIN QUERY PLAN " + literal[shape]))
+        assert not re.search(r"\bSCAN (batch_items|lookups|audit|contact_results)\b", plan), \
+            (shape, plan)
+        assert not re.search(r"batch_items USING \w+ \w+ \(batch_id=\?\)", plan), (shape, plan)
+    ws.close()

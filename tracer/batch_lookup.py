@@ -131,9 +131,11 @@ class BatchTracer(Tracer):
             conn.execute(
                 "UPDATE batch_items SET status = 'done', result = ?, source_errors = ?,"
                 " contacts = ?, attached = ?, error = NULL, done_at = ?"
-                " WHERE batch_id = ? AND lookup_id = ?",
+                # by account: (batch_id, account_id) is unique and indexed, while
+                # lookup_id is not, and a scan of the batch per lookup is quadratic
+                " WHERE batch_id = ? AND account_id = ? AND lookup_id = ?",
                 (kind, errors, len(result.contacts), attached, now_iso(),
-                 self.batch.batch_id, result.lookup_id))
+                 self.batch.batch_id, result.account_id, result.lookup_id))
 
     def _attach(self, result: LookupResult) -> int:
         """Rank-1 contacts at or above the batch's threshold, as the batch's judgement;
