@@ -81,6 +81,12 @@ PEOPLE_RULES: tuple[BlockingRule, ...] = (
     block_on("first_any", "dob", covers=("first_name", "dob"), name="first name + dob"),
     # whatever the names say (swapped, misspelt, a new surname): the same birthday in a ZIP
     block_on("dob", "zip5", covers=("dob", "address"), name="dob + zip"),
+    # the keys above, each with the other name: a misspelt surname or a nickname's
+    # initial (BILL for WILLIAM) must not hide a shared SSN last-4 or street
+    block_on("ssn_last4", "last_key", covers=("ssn_last4", "last_name"),
+             name="ssn last4 + surname phonetic"),
+    block_on("street", "last_key", covers=("address", "last_name"),
+             name="street + surname phonetic (any zip)", trains_m=False),
 )
 
 

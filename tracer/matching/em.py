@@ -30,19 +30,30 @@ class EMResult:
     converged: bool
 
 
-def level_patterns(gammas: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Distinct rows of ``gammas`` and how many pairs have each."""
+def level_patterns(gammas: np.ndarray, *, inverse: bool = False):
+    """Distinct rows of ``gammas`` and how many pairs have each (and, with ``inverse``,
+    the pattern of every row, so subsets can be counted without another sort)."""
     if not len(gammas):
-        return gammas, np.zeros(0, dtype=np.int64)
-    # One int64 key per row (mixed radix over the levels): a 1-D unique is far faster
+        empty = np.zeros(0, dtype=np.int64)
+        return (gammas, empty, empty) if inverse else (gammas, empty)
+    # One int64 key per row (mixed radix over the levels, built a column at a time: an
+    # int64 copy of ten million rows would cost a gigabyte): a 1-D unique is far faster
     # than np.unique(axis=0) over millions of rows.
-    g = gammas.astype(np.int64)
-    radix = g.max(axis=0) + 1
-    key = np.zeros(len(g), dtype=np.int64)
-    for c in range(g.shape[1]):
-        key = key * radix[c] + g[:, c]
-    keys, first, counts = np.unique(key, return_index=True, return_counts=True)
-    return gammas[first], counts
+    radix = gammas.max(axis=0).astype(np.int64) + 1
+    key = np.zeros(len(gammas), dtype=np.int64)
+    for c in range(gammas.shape[1]):
+        key *= radix[c]
+        key += gammas[:, c]
+    keys, where, counts = np.unique(key, return_inverse=True, return_counts=True)
+    del key
+    patterns = np.empty((len(keys), gammas.shape[1]), dtype=gammas.dtype)
+    rest = keys.copy()
+    for c in range(gammas.shape[1] - 1, -1, -1):
+        patterns[:, c] = rest % radix[c]
+        rest //= radix[c]
+    if inverse:
+        return patterns, counts, where.reshape(-1)
+    return patterns, counts
 
 
 def _null_mask(comparisons: Sequence[Comparison]) -> list[np.ndarray]:
@@ -63,9 +74,13 @@ def expectation_maximisation(gammas: np.ndarray, comparisons: Sequence[Compariso
                              m: Sequence[np.ndarray], u: Sequence[np.ndarray], prior: float,
                              *, fixed: Sequence[int] = (), max_iterations: int = 30,
                              tolerance: float = 1e-4, update_prior: bool = True,
-                             update_m: bool = True) -> EMResult:
-    """Re-estimate m (and λ) from unlabelled level patterns; ``fixed`` comparisons stay."""
-    patterns, counts = level_patterns(gammas)
+                             update_m: bool = True,
+                             patterns: tuple[np.ndarray, np.ndarray] | None = None) -> EMResult:
+    """Re-estimate m (and λ) from unlabelled level patterns; ``fixed`` comparisons stay.
+    ``patterns`` (distinct level rows, counts) replaces ``gammas`` when already known."""
+    patterns, counts = patterns if patterns is not None else level_patterns(gammas)
+    keep = counts > 0
+    patterns, counts = patterns[keep], counts[keep]
     m = [np.asarray(x, dtype=float).copy() for x in m]
     u = [np.asarray(x, dtype=float) for x in u]
     nulls = _null_mask(comparisons)

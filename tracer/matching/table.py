@@ -57,7 +57,7 @@ def clean_extra(kind: str, value: Any) -> str | None:
 
 def _row_values(row: Mapping[str, Any]) -> tuple:
     """One row's table values the slow way (``features_of``); the reference that
-    :func:`feature_tuples` must equal."""
+    :func:`feature_columns` must equal."""
     f = features_of(row, key="-", source="-")
     return (f.first, f.first_root, f.first_key, f.middle_initial, f.middle, f.last, f.last_key,
             f.suffix, f.dob.isoformat() if f.dob else None, f.ssn_last4, f.street,
@@ -95,66 +95,117 @@ def _chunk_map(args: tuple) -> list:
     return [fn(v) for v in values]
 
 
-def _distinct_map(fn, keys: list, pool) -> dict:
-    """``{key: fn(key)}`` over the distinct keys (names, streets and cities repeat a lot,
-    so each is normalized once), split over ``pool`` when there are many."""
-    distinct = list(dict.fromkeys(keys))
-    if pool is None or len(distinct) < PARALLEL_MIN_ROWS // 4:
-        return dict(zip(distinct, (fn(k) for k in distinct)))
-    chunks = [(fn, distinct[i:i + _CHUNK]) for i in range(0, len(distinct), _CHUNK)]
-    out: dict = {}
-    start = 0
-    for part in pool.imap(_chunk_map, chunks):
-        out.update(zip(distinct[start:start + len(part)], part))
-        start += len(part)
-    return out
+def _name_key(g):
+    return (g("first_name") or None, g("middle_name") or None, g("last_name") or None,
+            g("suffix") or None, g("full_name") or None)
 
 
-def feature_tuples(rows: Sequence[Mapping[str, Any]], *, workers: int | None = None,
-                   progress=None) -> list[tuple]:
-    """``_row_values`` of every row, normalizing each distinct name, address, date, phone
-    and email once; many distinct values are split over processes (fork)."""
+def _address_key(g):
+    z = g("zip")
+    return (g("street") or None, g("unit") or None, g("city") or None, g("state") or None,
+            str(z) if z else None)
+
+
+def _dob_key(g):
+    d = g("dob")
+    return str(d) if d else None
+
+
+def _phone_key(g):
+    ph = g("phone")
+    return (ph, g("phone_type")) if ph else None
+
+
+def _email_key(g):
+    e = g("email")
+    return e if e else None
+
+
+def _ssn_key(g):
+    return g("ssn_last4") or None
+
+
+def _phone_values(key: tuple) -> tuple:
+    return (_phone_value(key),)
+
+
+def _email_values(text: str) -> tuple:
+    return (_email_value(text),)
+
+
+def _as_is(value) -> tuple:
+    return (value,)
+
+
+#: (row -> key, key -> output tuple, output columns, worth splitting over processes)
+_GROUPS = (
+    (_name_key, _name_values, ("first", "first_root", "first_key", "middle_initial", "middle",
+                               "last", "last_key", "suffix"), True),
+    (_address_key, _address_values, ("street", "addr_key", "zip5"), True),
+    (_dob_key, _dob_values, ("dob", "dob_year"), False),
+    (_phone_key, _phone_values, ("phone",), True),
+    (_email_key, _email_values, ("email",), False),
+    (_ssn_key, _as_is, ("ssn_last4",), False),
+)
+
+
+def _factorize(values: list) -> tuple[np.ndarray, list]:
+    """(code per value, -1 for None; the distinct values in code order)."""
+    index: dict = {}
+    setdefault = index.setdefault
+    codes = np.fromiter((-1 if v is None else setdefault(v, len(index)) for v in values),
+                        dtype=np.int64, count=len(values))
+    return codes, list(index)
+
+
+def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = None,
+                    progress=None) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
+    """The normalized columns of ``rows`` (object arrays, ``dob_year`` int32) and their
+    integer codes.  Each distinct name, address, date, phone and email is normalized
+    once (many are split over processes, fork), and each column is built and coded from
+    its distinct values: a million rows cost a dictionary lookup per group, not per
+    column.  Must equal :func:`_row_values` row by row (tests/test_matching_table.py)."""
     n = len(rows)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     parallel = n >= PARALLEL_MIN_ROWS and workers >= 2 and "fork" in _start_methods()
     pool = get_context("fork").Pool(workers) if parallel else None
+    getters = [row.get for row in rows]
+    columns: dict[str, np.ndarray] = {}
+    coded: dict[str, tuple] = {}
     try:
-        names, addrs, dobs, phones, emails = [], [], [], [], []
-        for row in rows:
-            g = row.get
-            names.append((g("first_name") or None, g("middle_name") or None,
-                          g("last_name") or None, g("suffix") or None, g("full_name") or None))
-            z = g("zip")
-            addrs.append((g("street") or None, g("unit") or None, g("city") or None,
-                          g("state") or None, str(z) if z else None))
-            d = g("dob")
-            dobs.append(str(d) if d else None)
-            ph = g("phone")
-            phones.append((ph, g("phone_type")) if ph else None)
-            e = g("email")
-            emails.append(e if e else None)
-        name_of = _distinct_map(_name_values, names, pool)
-        if progress:
-            progress(n // 2)
-        addr_of = _distinct_map(_address_values, addrs, pool)
-        dob_of = _distinct_map(_dob_values, [d for d in dobs if d is not None], None)
-        phone_of = _distinct_map(_phone_value, [p for p in phones if p is not None], pool)
-        email_of = _distinct_map(_email_value, [e for e in emails if e is not None], None)
+        for number, (key_of, normalize, names, in_pool) in enumerate(_GROUPS):
+            row_index, keys = _factorize([key_of(g) for g in getters])
+            outputs = _distinct_outputs(normalize, keys, pool if in_pool else None)
+            for j, name in enumerate(names):
+                if name == "dob_year":
+                    years = np.array([o[j] for o in outputs] + [-1], dtype=np.int32)
+                    columns[name] = years[row_index]
+                    continue
+                distinct_codes, values = _factorize([o[j] for o in outputs])
+                codes = np.append(distinct_codes, -1)[row_index]
+                column = np.empty(len(values) + 1, dtype=object)
+                column[:-1] = values
+                columns[name] = column[codes]
+                coded[name] = (codes, values)
+            if progress and number == 0:
+                progress(n // 2)
     finally:
         if pool is not None:
             pool.close()
             pool.join()
-    no_dob = (None, -1)
-    out = []
-    for k, row in enumerate(rows):
-        d = dob_of[dobs[k]] if dobs[k] is not None else no_dob
-        ph = phones[k]
-        e = emails[k]
-        out.append(name_of[names[k]] + (d[0], row.get("ssn_last4") or None)
-                   + addr_of[addrs[k]] + (phone_of[ph] if ph is not None else None,
-                                          email_of[e] if e is not None else None, d[1]))
     if progress:
         progress(n)
+    return columns, coded
+
+
+def _distinct_outputs(fn, keys: list, pool) -> list:
+    """``fn(key)`` for each distinct key, in order, split over ``pool`` when many."""
+    if pool is None or len(keys) < PARALLEL_MIN_ROWS // 4:
+        return [fn(k) for k in keys]
+    chunks = [(fn, keys[i:i + _CHUNK]) for i in range(0, len(keys), _CHUNK)]
+    out: list = []
+    for part in pool.imap(_chunk_map, chunks):
+        out.extend(part)
     return out
 
 
@@ -239,14 +290,8 @@ class RecordTable:
         for name, kind in extra_kinds.items():
             if kind not in EXTRA_KINDS:
                 raise ValueError(f"unknown comparison kind {kind!r} for {name}")
-        values = feature_tuples(rows, workers=workers, progress=progress)
+        columns, coded = feature_columns(rows, workers=workers, progress=progress)
         n = len(rows)
-        columns: dict[str, np.ndarray] = {}
-        for index, name in enumerate(FEATURE_COLUMNS):
-            col = np.empty(n, dtype=object)
-            col[:] = [v[index] for v in values]
-            columns[name] = col
-        columns["dob_year"] = np.fromiter((v[-1] for v in values), dtype=np.int32, count=n)
         columns["seen_from"], columns["seen_to"] = _seen_windows(rows)
         for name, kind in extra_kinds.items():
             col = np.empty(n, dtype=object)
@@ -255,21 +300,34 @@ class RecordTable:
         id_arr = np.empty(n, dtype=object)
         id_arr[:] = list(ids) if ids is not None else [str(r.get("record_id")) for r in rows]
         file_arr = np.zeros(n, dtype=np.int8) if file is None else np.asarray(file, np.int8)
-        table = cls(id_arr, file_arr, columns, extra_kinds)
+        table = cls(id_arr, file_arr, columns, extra_kinds, coded)
         table.add_derived()
         return table
 
     def add_derived(self) -> None:
-        """Blocking helpers computed from the normalized columns."""
-        first = self.columns["first"]
-        self.columns["first_initial"] = _map(first, lambda v: v[0])
-        self.columns["zip3"] = _map(self.columns["zip5"], lambda v: v[:3])
-        root = self.columns["first_root"]
+        """Blocking helpers computed from the normalized columns (per distinct value)."""
+        self._derive("first_initial", "first", lambda v: v[0])
+        self._derive("zip3", "zip5", lambda v: v[:3])
+        root, first = self.columns["first_root"], self.columns["first"]
         self.columns["first_any"] = np.where(root == None, first, root)  # noqa: E711
 
+    def _derive(self, name: str, source: str, fn) -> None:
+        """Column ``name`` = ``fn(value)`` of column ``source``, computed once per
+        distinct value and coded with it."""
+        codes, values = self.coded(source)
+        distinct_codes, derived = _factorize([fn(v) if v else None for v in values])
+        row_codes = np.append(distinct_codes, -1)[codes]
+        column = np.empty(len(derived) + 1, dtype=object)
+        column[:-1] = derived
+        self.columns[name] = column[row_codes]
+        self._coded[name] = (row_codes, derived)
+
     def take(self, index: np.ndarray) -> "RecordTable":
+        """The rows at ``index``; codes come along (their values lists still apply)."""
+        coded = {k: (v[0][index], v[1]) if "\0" not in k else v for k, v in self._coded.items()}
         return RecordTable(self.ids[index], self.file[index],
-                           {k: v[index] for k, v in self.columns.items()}, self.extra_kinds)
+                           {k: v[index] for k, v in self.columns.items()}, self.extra_kinds,
+                           coded)
 
     def canonical_order(self) -> np.ndarray:
         """Row order by (file, record_id): every result is computed in this order, so
@@ -280,8 +338,4 @@ class RecordTable:
         return np.lexsort((ids, self.file)).astype(np.int64)
 
 
-def _map(col: np.ndarray, fn) -> np.ndarray:
-    out = np.empty(len(col), dtype=object)
-    out[:] = [fn(v) if v else None for v in col]
-    return out
 

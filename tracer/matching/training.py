@@ -18,7 +18,7 @@ import numpy as np
 
 from .blocking import BlockingRule
 from .comparisons import Comparison
-from .em import estimate_u, expectation_maximisation
+from .em import estimate_u, expectation_maximisation, level_patterns
 from .levels import pair_levels
 from .model import MatchModel, default_model
 from .table import RecordTable
@@ -131,6 +131,8 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
         u = [initial_m([comp], configured)[0] if comp.name in configured else u[c]
              for c, comp in enumerate(comparisons)]
     names = [c.name for c in comparisons]
+    # The union's level patterns, once: each rule's session counts its pairs' patterns.
+    patterns, _counts, pattern_of = level_patterns(union_gammas, inverse=True)
     sums = [np.zeros(len(c.levels)) for c in comparisons]
     weights = [0.0] * len(comparisons)
     sessions = []
@@ -139,8 +141,9 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
             continue
         rows = np.searchsorted(union_codes, codes)
         fixed = [names.index(c) for c in rule.covers if c in names]
-        result = expectation_maximisation(union_gammas[rows], comparisons, m0, u, 0.1,
-                                          fixed=fixed)
+        counts = np.bincount(pattern_of[rows], minlength=len(patterns))
+        result = expectation_maximisation(None, comparisons, m0, u, 0.1, fixed=fixed,
+                                          patterns=(patterns, counts))
         expected = result.prior * len(codes)
         sessions.append({"rule": rule.label, "pairs": int(len(codes)),
                          "iterations": result.iterations, "converged": result.converged,
@@ -155,7 +158,8 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
         _conflicts_count_against(comp, m[c], u[c])
         m[c][[lvl.is_null for lvl in comp.levels]] = 1.0
     # λ: expected matches among the blocked pairs over all possible pairs.
-    fit = expectation_maximisation(union_gammas, comparisons, m, u, 0.01, update_m=False)
+    fit = expectation_maximisation(None, comparisons, m, u, 0.01, update_m=False,
+                                   patterns=(patterns, _counts))
     expected_matches = fit.prior * len(union_codes)
     if link:
         possible = int((table.file == 0).sum()) * int((table.file == 1).sum())
