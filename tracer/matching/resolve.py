@@ -92,9 +92,9 @@ class Resolution:
             out.setdefault(label, []).append(k)
         return out
 
-    def evidence(self, k: int) -> list[tuple[str, str, float]]:
+    def evidence(self, k: int, bf: list | None = None) -> list[tuple[str, str, float]]:
         """(comparison, level label, log2 Bayes factor incl. term frequency) of pair k."""
-        bf = self.model.bayes_factor_table()
+        bf = self.model.bayes_factor_table() if bf is None else bf
         out = []
         for c, comp in enumerate(self.model.comparisons):
             level = int(self.gammas[k, c])
@@ -104,23 +104,33 @@ class Resolution:
             out.append((comp.name, comp.levels[level].label, round(value, 3)))
         return out
 
-    def pair_rows(self, min_probability: float = PAIRS_MIN_PROBABILITY) -> Iterator[dict]:
+    def pair_rows(self, min_probability: float = PAIRS_MIN_PROBABILITY,
+                  chunk: int = 100_000) -> Iterator[dict]:
+        """The pairs from ``min_probability`` up, strongest first, with their evidence
+        (the same values :meth:`evidence` gives), computed a chunk of pairs at a time."""
         keep = np.flatnonzero(self.probability >= min_probability)
         keep = keep[np.lexsort((self.right[keep], self.left[keep], -self.probability[keep]))]
-        for k in keep.tolist():
-            a, b = int(self.left[k]), int(self.right[k])
-            row: dict[str, Any] = {}
+        bf = self.model.bayes_factor_table()
+        columns = self.pair_columns()
+        for start in range(0, len(keep), chunk):
+            part = keep[start:start + chunk]
+            a, b = self.left[part], self.right[part]
+            values: list = []
             if self.link:
-                row.update(left_file=int(self.table.file[a]) + 1,
-                           right_file=int(self.table.file[b]) + 1)
-            row.update(left_id=self.table.ids[a], right_id=self.table.ids[b],
-                       probability=round(float(self.probability[k]), 6),
-                       match_weight=round(float(self.weight[k]), 3),
-                       same_cluster=int(self.labels[a] == self.labels[b]))
-            for name, label, value in self.evidence(k):
-                row[name] = label
-                row[f"{name}_bf"] = value
-            yield row
+                values += [(self.table.file[a] + 1).tolist(), (self.table.file[b] + 1).tolist()]
+            values += [self.table.ids[a].tolist(), self.table.ids[b].tolist(),
+                       np.round(self.probability[part], 6).tolist(),
+                       np.round(self.weight[part], 3).tolist(),
+                       (self.labels[a] == self.labels[b]).astype(int).tolist()]
+            for c, comp in enumerate(self.model.comparisons):
+                levels = self.gammas[part, c]
+                labels = np.array([lvl.label for lvl in comp.levels], dtype=object)
+                value = bf[c][levels]
+                if c in self.tf_weights:
+                    value = value + self.tf_weights[c][part]
+                values += [labels[levels].tolist(), np.round(value, 3).tolist()]
+            for row in zip(*values):
+                yield dict(zip(columns, row))
 
     def pair_columns(self) -> list[str]:
         cols = (["left_file", "right_file"] if self.link else []) + [
