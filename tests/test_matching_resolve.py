@@ -21,10 +21,15 @@ FEBRL = Path("/work/shared/data/febrl")
 
 
 @pytest.mark.skipif(not FEBRL.exists(), reason="FEBRL data not available")
-def test_febrl4_link_f1_without_labels():
-    result = match_febrl.run("febrl4")
+@pytest.mark.parametrize("task, floor", [("febrl4", 0.997), ("febrl3", 0.994)])
+def test_febrl_f1_without_labels(task, floor):
+    """Linkage (FEBRL4) and deduplication (FEBRL3) against the truth in rec_id, which
+    is never used to train.  Floors just under today's figures (0.9979 and 0.9951): the
+    misses left are pairs whose DOB and identity number both differ, which the
+    mixed-file guard refuses by design, and pairs that share next to nothing."""
+    result = match_febrl.run(task)
     assert result["precision"] >= 0.999
-    assert result["f1"] >= 0.995, result
+    assert result["f1"] >= floor, result
 
 
 @pytest.fixture(scope="module")
