@@ -139,3 +139,18 @@ def test_candidates_match_the_reference(tmp_path, cap):
         query = {k: v for k, v in account.items() if v}
         assert store.candidates(query, cap=cap) == _reference_candidates(ws.conn, query, cap)
     ws.close()
+
+
+def test_features_stored_by_an_older_normalizer_are_normalized_again(monkeypatch):
+    row = {"source": "county", "record_id": "R1", "raw_hash": "h", "first_name": "Ann",
+           "last_name": "Lee", "street": "12 Oak Ave", "zip": "80203"}
+    fresh = features_module.features_of(row)
+    packed = features_module.pack_features(fresh)
+    monkeypatch.setattr(features_module, "_PREPARED", {})
+    features_module.remember_features("county:R1", "h", packed, "county")
+    assert features_module._PREPARED[("county:R1", "h")] == fresh
+    monkeypatch.setattr(features_module, "_PREPARED", {})
+    monkeypatch.setattr(features_module, "FEATURES_VERSION", features_module.FEATURES_VERSION + 1)
+    features_module.remember_features("county:R1", "h", packed, "county")
+    assert features_module._PREPARED == {}
+    assert features_module.features_of(row) == fresh

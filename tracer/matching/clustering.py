@@ -312,13 +312,8 @@ def _may_conflict(component, dob, ssn_last4, suffix, dob_year):
 
 def _object_codes(values):
     """Integer codes of an array of hashable values, -1 for None."""
-    import numpy as np
-
-    index: dict = {}
-    setdefault = index.setdefault
-    return np.fromiter((-1 if v is None else setdefault(v, len(index))
-                        for v in (values.tolist() if hasattr(values, "tolist") else values)),
-                       dtype=np.int64, count=len(values))
+    from .table import factorize
+    return factorize(values.tolist() if hasattr(values, "tolist") else list(values))[0]
 
 
 def _greedy_with_guard(ids, left, right, tol, merge):

@@ -78,19 +78,25 @@ _DATES = frozenset({"dob", "first_seen", "last_seen", "event_date"})
 #: import normalized each record once, so a trace need not do it again.
 _PREPARED: dict[tuple[str, str], Features] = {}
 PREPARED_MAX = 50_000
+#: Bump whenever a normalizer changes what it returns: features stored by an older
+#: version are then ignored and the record is normalized again when read.
+FEATURES_VERSION = 1
 
 
 def pack_features(f: Features) -> str:
     """The features of one record as compact JSON (dates as ISO strings)."""
-    values = []
+    values: list = [FEATURES_VERSION]
     for name in _PACKED:
         value = getattr(f, name)
         values.append(value.isoformat() if isinstance(value, date) else value)
     return json.dumps(values, separators=(",", ":"))
 
 
-def unpack_features(text: str, key: str, source: str) -> Features:
-    values = json.loads(text)
+def unpack_features(text: str, key: str, source: str) -> Features | None:
+    """The stored features, or None when an older normalizer stored them."""
+    version, *values = json.loads(text)
+    if version != FEATURES_VERSION:
+        return None
     kwargs = dict(zip(_PACKED, values))
     for name in _DATES:
         if kwargs[name] is not None:
@@ -101,9 +107,12 @@ def unpack_features(text: str, key: str, source: str) -> Features:
 
 def remember_features(key: str, raw_hash: str, packed: str, source: str) -> None:
     """Keep the stored features of a record the store just read, for :func:`features_of`."""
+    features = unpack_features(packed, key, source)
+    if features is None:
+        return
     if len(_PREPARED) >= PREPARED_MAX:
         _PREPARED.clear()
-    _PREPARED[(key, raw_hash)] = unpack_features(packed, key, source)
+    _PREPARED[(key, raw_hash)] = features
 
 
 def features_of(row: Mapping[str, Any], *, key: str | None = None,

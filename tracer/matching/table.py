@@ -149,7 +149,7 @@ _GROUPS = (
 )
 
 
-def _factorize(values: list) -> tuple[np.ndarray, list]:
+def factorize(values: list) -> tuple[np.ndarray, list]:
     """(code per value, -1 for None; the distinct values in code order)."""
     index: dict = {}
     setdefault = index.setdefault
@@ -174,14 +174,14 @@ def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = 
     coded: dict[str, tuple] = {}
     try:
         for number, (key_of, normalize, names, in_pool) in enumerate(_GROUPS):
-            row_index, keys = _factorize([key_of(g) for g in getters])
+            row_index, keys = factorize([key_of(g) for g in getters])
             outputs = _distinct_outputs(normalize, keys, pool if in_pool else None)
             for j, name in enumerate(names):
                 if name == "dob_year":
                     years = np.array([o[j] for o in outputs] + [-1], dtype=np.int32)
                     columns[name] = years[row_index]
                     continue
-                distinct_codes, values = _factorize([o[j] for o in outputs])
+                distinct_codes, values = factorize([o[j] for o in outputs])
                 codes = np.append(distinct_codes, -1)[row_index]
                 column = np.empty(len(values) + 1, dtype=object)
                 column[:-1] = values
@@ -264,11 +264,7 @@ class RecordTable:
             if col.dtype.kind in "iu":
                 got = (np.where(col >= 0, col, -1).astype(np.int64), [])
             else:
-                index: dict = {}
-                setdefault = index.setdefault
-                codes = np.fromiter((-1 if v is None else setdefault(v, len(index))
-                                     for v in col.tolist()), dtype=np.int64, count=len(col))
-                got = (codes, list(index))
+                got = factorize(col.tolist())
             self._coded[name] = got
         return got
 
@@ -315,7 +311,7 @@ class RecordTable:
         """Column ``name`` = ``fn(value)`` of column ``source``, computed once per
         distinct value and coded with it."""
         codes, values = self.coded(source)
-        distinct_codes, derived = _factorize([fn(v) if v else None for v in values])
+        distinct_codes, derived = factorize([fn(v) if v else None for v in values])
         row_codes = np.append(distinct_codes, -1)[codes]
         column = np.empty(len(derived) + 1, dtype=object)
         column[:-1] = derived
