@@ -286,6 +286,23 @@ def test_moves_new_occupants_and_reassigned_phones(world):
                for uses in numbers.values() for (x, pa) in uses for (y, pb) in uses)
 
 
+def test_people_spread_over_each_citys_zip_area(world):
+    """ZIPs stay inside the city's real three-digit area; moves across town change ZIP
+    about as often as not, so namesakes sharing a ZIP do not grow with the stream."""
+    by_city = defaultdict(set)
+    same_city = other_zip = 0
+    for p in world.people:
+        for a in p.addresses:
+            assert a.address.zip in syn._CITY_ZIPS[(a.address.city, a.address.state)]
+            by_city[a.address.city, a.address.state].add(a.address.zip)
+        for old, new in zip(p.addresses, p.addresses[1:]):
+            if (old.address.city, old.address.state) == (new.address.city, new.address.state):
+                same_city += 1
+                other_zip += old.address.zip != new.address.zip
+    assert max(len(z) for z in by_city.values()) > 5
+    assert same_city and 0.3 < other_zip / same_city < 0.9
+
+
 def test_events_and_deceased(world, records):
     kinds = Counter(k for p in world.people for k, _ in p.events)
     assert kinds["bankruptcy"] >= 5

@@ -7,10 +7,11 @@ Everything produced here is fictional by construction:
   behind a real-looking area code, e.g. ``(217) 555-0134``;
 * every email address is on ``example.com`` / ``example.org`` / ``example.net``;
 * employers are fictional company names; streets are generic (``412 N MAPLE AVE``);
-  cities are real city/state/zip combinations, which is harmless on their own.
+  cities are real city/state pairs with ZIP codes inside the city's real three-digit ZIP
+  area (people spread over a city's ZIPs), which is harmless on their own.
 
 The *world model* is what makes the output useful for entity-resolution benchmarks:
-people move (1-4 addresses with date ranges), change phones, share names (surnames and
+people move (1-4 addresses with date ranges, across town or across the country), change phones, share names (surnames and
 first names are drawn from frequency-weighted lists), live in households (spouse or
 relative with the same last name, address and landline), come in Jr/Sr pairs (same
 first/middle/last name and address, DOBs ~25 years apart), are replaced at an address by
@@ -184,7 +185,8 @@ NICKNAMES: dict[str, tuple[str, ...]] = {
     "AMANDA": ("MANDY",), "JESSICA": ("JESS",),
 }
 
-# city, state, zip (one valid zip in that city), area codes serving it
+# city, state, one valid zip of that city (its three digits name the city's ZIP area),
+# area codes serving it
 _CITIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("SPRINGFIELD", "IL", "62701", ("217",)), ("PEORIA", "IL", "61602", ("309",)),
     ("CHICAGO", "IL", "60614", ("312", "773")), ("MADISON", "WI", "53703", ("608",)),
@@ -210,6 +212,63 @@ _CITIES: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
     ("BOISE", "ID", "83702", ("208",)), ("PORTLAND", "OR", "97204", ("503",)),
     ("SACRAMENTO", "CA", "95814", ("916",)),
 )
+#: How many ZIP codes of each city's real three-digit ZIP area people live in
+#: (``zip3 + 01 .. zip3 + NN``, roughly the city's count of delivery ZIPs): a portfolio
+#: spreads over neighbourhoods, so namesakes sharing a ZIP stay as rare as they are in
+#: life instead of growing with the size of the stream.
+_ZIP_SPANS: dict[str, int] = {
+    "62701": 12,
+    "61602": 14,
+    "60614": 60,
+    "53703": 16,
+    "53202": 30,
+    "46204": 50,
+    "43215": 35,
+    "44113": 35,
+    "45402": 30,
+    "48226": 40,
+    "49503": 12,
+    "50309": 20,
+    "68102": 40,
+    "64105": 45,
+    "63101": 40,
+    "65806": 10,
+    "55401": 40,
+    "55101": 25,
+    "40202": 40,
+    "40507": 17,
+    "37203": 21,
+    "38103": 40,
+    "30303": 50,
+    "31401": 15,
+    "28202": 50,
+    "27601": 17,
+    "23219": 30,
+    "23510": 25,
+    "15222": 40,
+    "17101": 12,
+    "12207": 11,
+    "14202": 25,
+    "06103": 15,
+    "74103": 35,
+    "72201": 25,
+    "35203": 35,
+    "75201": 50,
+    "78701": 50,
+    "85004": 50,
+    "80202": 39,
+    "87102": 23,
+    "84111": 24,
+    "83702": 16,
+    "97204": 30,
+    "95814": 30,
+}
+_CITY_ZIPS: dict[tuple[str, str], tuple[str, ...]] = {
+    (city, state): tuple(f"{zip_[:3]}{k:02d}" for k in range(1, _ZIP_SPANS[zip_] + 1))
+    for city, state, zip_, _areas in _CITIES
+}
+#: P(a move within the same city stays in the same ZIP).
+_SAME_ZIP_MOVE = 0.4
 _CITY_VARIANTS = {"ST LOUIS": "SAINT LOUIS", "ST PAUL": "SAINT PAUL"}
 
 _STREET_NAMES = (
@@ -576,8 +635,14 @@ class _Gen:
     def _address(self, city_row=None) -> Address:
         rr = self.rng.random
         if city_row is None:
-            city_row = _CITIES[int(rr() * _N_CITIES)]
-        city, state, zip_, areas = city_row
+            city, state, zip_, areas = _CITIES[int(rr() * _N_CITIES)]
+            zips = _CITY_ZIPS[(city, state)]
+            zip_ = zips[int(rr() * len(zips))]
+        else:
+            city, state, zip_, areas = city_row
+            if rr() >= _SAME_ZIP_MOVE:
+                zips = _CITY_ZIPS[(city, state)]
+                zip_ = zips[int(rr() * len(zips))]
         street = f"{1 + int(rr() * 9899)} {_STREET_BODIES[int(rr() * _N_STREET_BODIES)]}"
         unit = ""
         if rr() < 0.15:
@@ -1173,7 +1238,8 @@ class World:
             "email": p.emails[0] if (p.emails and rr() < 0.5) else "",
             "employer": p.employer if (p.employer and rr() < 0.6) else "",
             "balance": f"{balance:.2f}", "status": status, "flags": flags_s,
-            "assigned_to": _ASSIGNEES[int(rng.random() * len(_ASSIGNEES))],
+            "assigned_to": opts.get("assigned_to",
+                                    _ASSIGNEES[int(rng.random() * len(_ASSIGNEES))]),
             "debt_origin": origin, "last_activity": last_activity,
         }
 
@@ -1332,8 +1398,10 @@ def demo_world() -> World:
 
     order = [pid for pid in w.account_people if pid not in (mover.person_id, bankrupt.person_id)]
     w.account_people = [mover.person_id, bankrupt.person_id, *order]
-    w.account_overrides[0] = {"stale": True, "period": -2, "flags": "", "status": "open"}
-    w.account_overrides[1] = {"flags": "bankruptcy", "status": "open"}
+    # the staged accounts are unassigned, so the demo's collector may trace them
+    w.account_overrides[0] = {"stale": True, "period": -2, "flags": "", "status": "open",
+                              "assigned_to": ""}
+    w.account_overrides[1] = {"flags": "bankruptcy", "status": "open", "assigned_to": ""}
     return w
 
 
