@@ -199,3 +199,38 @@ def test_suffix_namesakes_respect_the_middle_initial(other, namesake):
     cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
     out = suffix_namesakes(*cols[:3], middle=cols[3], suffix=cols[4])
     assert bool(out[1]) is (other[:3] == (0, 0, 0))
+
+
+# Records: (first, last, dob, address, suffix) codes, -1 missing.  Record 0 is a JAMES
+# SMITH JR born on dob 3 who lived at address 0.
+@pytest.mark.parametrize("other, marked", [
+    ((0, 0, -1, 0, -1), True),    # a bare JAMES SMITH at the Jr's house: his or his father's
+    ((0, 0, 3, 1, -1), True),     # the Jr (same DOB, suffix dropped) at another house ...
+    ((0, 0, -1, 2, -1), False),   # ... but not a bare JAMES SMITH at an unrelated house
+    ((0, 0, 9, 0, -1), True),     # another JAMES SMITH (his father?) at the Jr's house
+    ((1, 0, -1, 0, -1), False),   # the Jr's wife
+])
+def test_generational_addresses_follow_the_suffix_bearer(other, marked):
+    from tracer.matching.clustering import generational_addresses
+
+    rows = [(0, 0, 3, 0, 0), other]
+    cols = [np.array(c, dtype=np.int64) for c in zip(*rows)]
+    out = generational_addresses(*cols[:4], suffix=cols[4])
+    assert bool(out[0]) and bool(out[1]) is marked
+    # row order cannot change the answer
+    rev = generational_addresses(*(c[::-1] for c in cols[:4]), suffix=cols[4][::-1])[::-1]
+    assert (rev == out).all()
+
+
+def test_generational_addresses_mark_the_houses_of_the_suffix_bearers_dob():
+    """Where the Jr's DOB turns up without the suffix, that house is marked too, so a
+    bare namesake there is ambiguous."""
+    from tracer.matching.clustering import generational_addresses
+
+    # 0: JR dob 3 at house 0; 1: same man without suffix at house 1; 2: bare at house 1
+    cols = [np.array(c, dtype=np.int64) for c in zip((0, 0, 3, 0, 0), (0, 0, 3, 1, -1),
+                                                       (0, 0, -1, 1, -1), (0, 0, -1, 5, -1))]
+    out = generational_addresses(*cols[:4], suffix=cols[4])
+    assert out.tolist() == [True, True, True, False]
+    empty = np.array([], dtype=np.int64)
+    assert generational_addresses(empty, empty, empty, empty, suffix=empty).size == 0

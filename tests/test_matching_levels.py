@@ -70,6 +70,12 @@ LEVEL_CASES = [
      _row(street="12 Oak Ave", city="Denver", state="CO", zip="80203"), "address", "same zip"),
     (_row(city="Denver", state="CO", zip="80203"), _row(city="Denver", state="CO", zip="80203"),
      "address", "same zip"),
+    (_row(street="7491 2nd St", city="Denver", state="CO", zip="80203"),
+     _row(street="12 Oak Ave", city="Denver", state="CO", zip="80219"), "address", "same area"),
+    (_row(street="7491 2nd St", city="Denver", state="CO", zip="80203"),
+     _row(street="12 Oak Ave", city="Boulder", state="CO", zip="80302"), "address", "else"),
+    (_row(street="7491 2nd St", city="Denver", state="CO", zip="80203"),
+     _row(street="12 Oak Ave", city="Denver", state="CO", zip="8021"), "address", "else"),
     (_row(first_name="Al"), _row(street="12 Oak Ave", city="Denver", state="CO", zip="80203"),
      "address", "null"),
 ]

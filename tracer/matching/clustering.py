@@ -589,6 +589,25 @@ def suffix_namesakes(*keys, middle, suffix):
     return out
 
 
+def generational_addresses(first, last, dob, address, *, suffix):
+    """Per record: did a generational namesake live at its address?  A record carrying a
+    Jr/Sr suffix marks its name at its address; so does any record with the same name
+    and full DOB as a suffix bearer (the same man, his suffix dropped on this record).
+    Where a Jr and a Sr shared a house, a bare record of the name there is either's.
+    Numpy group-bys only."""
+    import numpy as np
+
+    suffix = np.asarray(suffix, np.int64)
+    by_dob = _dense_key(first, last, dob)
+    bearer_dob = np.zeros(int(by_dob.max(initial=0)) + 1, dtype=bool)
+    bearer_dob[by_dob[(by_dob >= 0) & (suffix >= 0)]] = True
+    generational = (suffix >= 0) | ((by_dob >= 0) & bearer_dob[np.maximum(by_dob, 0)])
+    at = _dense_key(first, last, address)
+    marked = np.zeros(int(at.max(initial=0)) + 1, dtype=bool)
+    marked[at[generational & (at >= 0)]] = True
+    return (at >= 0) & marked[np.maximum(at, 0)]
+
+
 def namesake_groups(*keys, dob_year, ssn_last4, suffix, generational: bool = True,
                     conflicts: bool = True):
     """Namesake groups: the records sharing every key column (int codes, -1 when missing;

@@ -113,6 +113,11 @@ def _same_zip(a, b, fa, fb):
     return fa.zip5 is not None and fa.zip5 == fb.zip5
 
 
+def _same_area(a, b, fa, fb):
+    """The same three-digit ZIP area (a city, a county): a move across town."""
+    return fa.zip5 is not None and fb.zip5 is not None and fa.zip5[:3] == fb.zip5[:3]
+
+
 def _same_street(a, b, fa, fb):
     """The same delivery line under another ZIP: a ZIP typo, or a city renamed."""
     return fa.street is not None and fa.street == fb.street
@@ -164,6 +169,7 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "same_zip_street": _same_zip_street,
     "same_zip": lambda: _same_zip,
     "same_street": lambda: _same_street,
+    "same_area": lambda: _same_area,
     "same_zip_seen_together": _same_zip_seen_together,
     "seen_together": _seen_together_elsewhere,
     "address_null": lambda: _address_null,
@@ -334,6 +340,7 @@ PEOPLE_COMPARISONS: tuple[Comparison, ...] = (
         L("same zip, seen at once", "same_zip_seen_together", min_days=90),
         L("same zip", "same_zip"),
         L("elsewhere, seen at once", "seen_together", min_days=90),
+        L("same area", "same_area"),
         L("else", "else"))),
     Comparison("phone", "phone", (
         L("null", "null", null=True), L("exact", "exact", agree=True), L("else", "else"))),

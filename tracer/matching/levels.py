@@ -242,6 +242,11 @@ def _same_zip(p, idx):
     return (a == b) & (a >= 0)
 
 
+def _same_area(p, idx):
+    a, b = p.codes(idx, "zip3")
+    return (a == b) & (a >= 0)
+
+
 def _same_street(p, idx):
     a, b = p.codes(idx, "street")
     return (a == b) & (a >= 0)
@@ -297,7 +302,7 @@ VECTOR_KINDS: dict[str, Callable[..., np.ndarray]] = {
     "dob_year_only": _dob_year_only, "dob_close": _dob_close, "dob_near": _dob_near,
     "osa": _osa,
     "same_zip_street": _same_zip_street, "same_zip": _same_zip,
-    "same_street": _same_street, "address_null": _address_null,
+    "same_street": _same_street, "same_area": _same_area, "address_null": _address_null,
     "same_zip_seen_together": _same_zip_seen_together, "seen_together": _seen_together,
     "both_missing": _both_missing, "one_missing": _null, "levenshtein": _levenshtein,
     "date_transposed": _date_transposed, "same_year": _same_year,

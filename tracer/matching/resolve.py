@@ -23,7 +23,7 @@ from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups,
-                         suffix_namesakes)
+                         generational_addresses, suffix_namesakes)
 from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
 from .levels import pair_levels
 from .model import MatchModel, default_model
@@ -229,7 +229,7 @@ def pair_guard(model: MatchModel, gammas: np.ndarray, weight: np.ndarray
     """(may join, is evidence, DOB tolerance) per pair: the mixed-file guard, pair by pair.
 
     Refused: a hard identifier that disagrees outright; nothing beyond names and partial
-    SSN agreeing (a same name in the same ZIP does corroborate); first names that
+    SSN agreeing (a same name in the same ZIP or ZIP area does corroborate); first names that
     differ with nothing personal agreeing (a household).
     DOBs a small typo apart (level ``near``) are soft evidence when a full identifier
     agrees up to two edits, or when first and last name agree and the rest of the
@@ -269,12 +269,13 @@ def pair_guard(model: MatchModel, gammas: np.ndarray, weight: np.ndarray
     # Uncorroborated pairs (a name in the same town) never join records, but they are
     # evidence that a record could belong to either of two clusters (ambiguity).
     evidence = allowed.copy()
-    # The same first and last name in the same ZIP corroborates when the model, with
-    # term frequencies, still puts the pair over the threshold: a rare name in a town
-    # (county-assessor records carry nothing else), never JAMES SMITH in a city.
+    # The same first and last name in the same ZIP, or across town (a move within one
+    # three-digit ZIP area), corroborates when the model, with term frequencies, still
+    # puts the pair over the threshold: a rare name in a town (county-assessor records
+    # carry nothing else), never JAMES SMITH in a city.
     corroborated |= (_levels_in(model, gammas, "first_name", NAME_AGREE)
                      & _levels_in(model, gammas, "last_name", NAME_AGREE)
-                     & _levels_in(model, gammas, "address", ("same zip",)))
+                     & _levels_in(model, gammas, "address", ("same zip", "same area")))
     allowed &= corroborated
     tolerance = np.where(full_id, DOB_WAIVED, np.where(near_ok, DOB_NEAR, DOB_STRICT))
     return allowed, evidence, tolerance.astype(np.int8)
@@ -330,6 +331,9 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
     for key in NAMESAKE_WIDE:
         if all(c in table.columns or c in codes for c in key):
             in_any |= suffix_namesakes(*(column(c) for c in key), middle=middle, suffix=sfx)
+    if all(c in table.columns for c in ("dob", "addr_key")):
+        in_any |= generational_addresses(column("first_any"), column("last_key"),
+                                         column("dob"), column("addr_key"), suffix=sfx)
     return group, in_any & namesake_bare(table)
 
 
