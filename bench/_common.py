@@ -14,6 +14,8 @@ import sys
 import time
 from pathlib import Path
 
+from tracer.synthetic import WORLD_VERSION
+
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
 DATA = OUT / "data"
@@ -32,7 +34,7 @@ def machine() -> dict:
 def records_csv(n_records: int, seed: int = SEED) -> Path:
     """``n_records`` streamed synthetic extract rows (constant memory to generate)."""
     from tracer.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
-    path = DATA / f"records-{n_records}-{seed}.csv"
+    path = DATA / f"records-{n_records}-{seed}-w{WORLD_VERSION}.csv"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -47,8 +49,8 @@ def portfolio_files(n_accounts: int, n_records: int, seed: int = SEED) -> tuple[
     people's records to ``n_records`` rows."""
     from tracer.synthetic import (PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world,
                                   iter_people_records, write_csv)
-    accounts = DATA / f"accounts-{n_accounts}-{n_records}-{seed}.csv"
-    records = DATA / f"world-records-{n_accounts}-{n_records}-{seed}.csv"
+    accounts = DATA / f"accounts-{n_accounts}-{n_records}-{seed}-w{WORLD_VERSION}.csv"
+    records = DATA / f"world-records-{n_accounts}-{n_records}-{seed}-w{WORLD_VERSION}.csv"
     if accounts.exists() and records.exists():
         return accounts, records
     DATA.mkdir(parents=True, exist_ok=True)
@@ -95,7 +97,7 @@ def copy_workspace(src: Path, dst: Path) -> Path:
 
 def loaded_workspace(n_accounts: int, n_records: int, seed: int = SEED) -> tuple[Path, dict]:
     """A workspace with the portfolio and records imported (built once, then cached)."""
-    db = DATA / f"ws-{n_accounts}-{n_records}-{seed}.db"
+    db = DATA / f"ws-{n_accounts}-{n_records}-{seed}-w{WORLD_VERSION}.db"
     meta_path = db.with_suffix(".json")
     if db.exists() and meta_path.exists():
         meta = json.loads(meta_path.read_text())

@@ -38,7 +38,9 @@ SPLINK_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
 def data_path(n: int, seed: int) -> Path:
     """The cached CSV of ``n`` synthetic records (generated on first use)."""
-    path = OUT / f"people_{n}_s{seed}.csv"
+    from tracer.synthetic import WORLD_VERSION
+
+    path = OUT / f"people_{n}_s{seed}_w{WORLD_VERSION}.csv"
     truth = path.with_suffix(".truth.txt")
     if path.exists() and truth.exists():
         return path

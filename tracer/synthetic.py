@@ -64,10 +64,13 @@ __all__ = [
     "PORTFOLIO_COLUMNS", "RECORD_COLUMNS", "TRUTH_RECORD_COLUMNS", "TRUTH_ACCOUNT_COLUMNS",
     "SOURCES", "SOURCE_NAMES", "NICKNAMES", "Rates", "Address", "AddressPeriod",
     "PhonePeriod", "Person", "World", "generate_world", "iter_people_records",
-    "demo_world", "write_csv", "main", "DEFAULT_SEED", "DEFAULT_AS_OF",
+    "demo_world", "write_csv", "main", "DEFAULT_SEED", "DEFAULT_AS_OF", "WORLD_VERSION",
 ]
 
 DEFAULT_SEED = 20261124
+#: Bumped whenever the same arguments start making different data (caches of generated
+#: files, e.g. the benchmarks', carry it in their names).  2: ZIPs spread over ZIP areas.
+WORLD_VERSION = 2
 DEFAULT_AS_OF = date(2026, 11, 1)
 
 #: Portfolio (accounts) columns, FORMATS.md section 1, in order.
