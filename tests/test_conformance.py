@@ -27,7 +27,7 @@ class Good(Source):
     purposes = ("collect-debt",)
     query_fields = ("first_name", "last_name")
     returns = ("first_name", "last_name", "city")
-    terms_url = "https://records.example/terms"
+    terms_url = "https://records.example.org/terms"
     conformance_failing_query = {"first_name": "only"}
 
     def search(self, query):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+from tracer.matching.graph import SVG_NAMESPACE
+
 REASON = "mail returned undeliverable, need a current address"
 
 
@@ -34,7 +36,7 @@ def test_graph_html_is_self_contained(loaded):
     assert loaded("graph", "ACC-1", "--format", "html", "--out", out, "--user", "alice").exit_code == 0
     page = out.read_text()
     assert page.startswith("<!DOCTYPE html>") and "<svg" in page
-    assert "http://" not in page.replace("http://www.w3.org/2000/svg", "")
+    assert "http://" not in page.replace(SVG_NAMESPACE, "")
     assert "https://" not in page and "<script" not in page
 
 

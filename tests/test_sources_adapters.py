@@ -311,7 +311,7 @@ def test_courtlistener_follows_the_cursor_up_to_the_page_cap():
 def test_courtlistener_never_sends_its_token_to_another_host():
     with courtlistener_server([]) as server:
         server.queue("/search/", Reply(200, {"count": 9, "previous": None, "results": [],
-                                             "next": "http://127.0.0.2:9/api/rest/v4/search/?cursor=x"}))
+                                             "next": "http://localhost:9/api/rest/v4/search/?cursor=x"}))
         source = adapter(CourtListenerSource, server, "/api/rest/v4")
         with pytest.raises(SourceError, match="another host"):
             source.search({"last_name": "Pruitt"})

@@ -19,6 +19,9 @@ from .features import Features, features_of
 from .identities import IdentityResult, identify
 from .model import MatchModel
 
+#: The XML namespace of inline SVG: an identifier, never fetched.
+SVG_NAMESPACE = "http://www.w3.org/2000/svg"
+
 MIN_EDGE_PROBABILITY = 0.01
 
 
@@ -154,7 +157,7 @@ def render_html(graph: dict, title: str) -> str:
             continue
         angle = 2 * math.pi * i / n
         pos[node["id"]] = (centre + radius * math.cos(angle), centre + radius * math.sin(angle))
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{size}" height="{size}">']
+    parts = [f'<svg xmlns="{SVG_NAMESPACE}" width="{size}" height="{size}">']
     for e in graph["edges"]:
         (x1, y1), (x2, y2) = pos.get(e["src"], (0, 0)), pos.get(e["dst"], (0, 0))
         same = e["kind"] == "same_person"
