@@ -27,7 +27,7 @@ class Good(Source):
     purposes = ("collect-debt",)
     query_fields = ("first_name", "last_name")
     returns = ("first_name", "last_name", "city")
-    terms_url = "https://records.example.org/terms"
+    terms_url = "https://example.org/records/terms"
     conformance_failing_query = {"first_name": "only"}
 
     def search(self, query):

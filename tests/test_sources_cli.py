@@ -21,7 +21,7 @@ class Leaky(Source):
     name = "leaky"
     query_fields = ("last_name",)
     returns = ("last_name",)
-    terms_url = "https://records.example.org/terms"
+    terms_url = "https://example.org/records/terms"
 
     def search(self, query):
         return [Record(self.name, "1", last_name="X", phone="2175550100")]
@@ -32,7 +32,7 @@ class Flaky(Source):
     name = "flaky"
     query_fields = ("last_name",)
     returns = ("last_name",)
-    terms_url = "https://records.example.org/terms"
+    terms_url = "https://example.org/records/terms"
 
     def search(self, query):
         raise SourceError(self.name, "service unavailable")

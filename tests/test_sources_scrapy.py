@@ -202,7 +202,7 @@ def test_the_download_delay_spaces_requests_to_the_site(oscn_site):
 
 
 def test_politeness_is_explicit():
-    settings = polite_settings(base_url="https://court.example", user_agent=UA)
+    settings = polite_settings(base_url="https://example.org/court", user_agent=UA)
     assert settings["ROBOTSTXT_OBEY"] is True and settings["AUTOTHROTTLE_ENABLED"] is True
     assert settings["DOWNLOAD_DELAY"] >= 1
     assert settings["RANDOMIZE_DOWNLOAD_DELAY"] is False and settings["DOWNLOAD_DELAY_JITTER"] == 0
@@ -212,9 +212,9 @@ def test_politeness_is_explicit():
 
 @pytest.mark.parametrize("settings, reason", [
     ({}, "no base_url"),
-    ({"base_url": "https://court.example"}, "user_agent"),
-    ({"base_url": "https://court.example", "user_agent": UA}, "user_agent"),  # placeholder
-    ({"base_url": "https://court.example", "user_agent": "tracer (+mailto:ops@corp.com)",
+    ({"base_url": "https://example.org/court"}, "user_agent"),
+    ({"base_url": "https://example.org/court", "user_agent": UA}, "user_agent"),  # placeholder
+    ({"base_url": "https://example.org/court", "user_agent": "tracer (+mailto:ops@corp.com)",
       "download_delay": 0.1}, "below the 1 s floor"),
 ])
 def test_missing_or_impolite_settings_disable_the_source(settings, reason):
