@@ -23,6 +23,8 @@ FEBRL_MAP = ["rec_id=record_id", "given_name=first_name", "surname=last_name",
              "date_of_birth=dob", "postcode=zip", "suburb=city"]
 FEBRL_COMPARE = {"soc_sec_id": "identifier", "street_number": "exact", "address_1": "text",
                  "address_2": "text"}
+#: ``--compare address_1,address_2=text``: FEBRL swaps the two address lines
+FEBRL_GROUPS = [("address_1", "address_2")]
 
 
 def read(path: Path) -> list[dict]:
@@ -75,7 +77,7 @@ def prf(pred: set, truth: set) -> dict:
 
 
 def run(task: str, threshold: float | None = None) -> dict:
-    config = ResolveConfig(extra_kinds=dict(FEBRL_COMPARE))
+    config = ResolveConfig(extra_kinds=dict(FEBRL_COMPARE), extra_groups=list(FEBRL_GROUPS))
     if threshold is not None:
         config.threshold = threshold
     started = time.perf_counter()

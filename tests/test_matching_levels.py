@@ -108,3 +108,18 @@ def test_two_addresses_seen_at_once_are_two_households(seen_a, seen_b, label):
     far = {**b, "city": "Austin", "state": "TX", "zip": "78701"}
     expected = "elsewhere, seen at once" if label == "same zip, seen at once" else "else"
     test_comparison_levels_table(a, far, "address", expected)
+
+
+@pytest.mark.parametrize("kind, labels", [
+    ("text", ["null", "exact", "jw>=0.9", "swapped with b", "jw>=0.8", "else"]),
+    ("identifier", ["null", "exact", "one edit", "swapped with b", "two edits", "else"]),
+    ("name", ["null", "exact", "swapped with b", "jw>=0.92", "jw>=0.88", "else"]),
+    ("exact", ["null", "exact", "swapped with b", "else"]),
+])
+def test_a_grouped_column_gets_its_swapped_level_after_the_agreeing_ones(kind, labels):
+    from tracer.matching.comparisons import extra_comparison
+
+    comp = extra_comparison("a", kind, ["b"])
+    assert [lvl.label for lvl in comp.levels] == labels
+    assert extra_comparison("a", kind).levels == tuple(
+        lvl for lvl in comp.levels if lvl.kind != "crossed")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from ..csvio import open_csv, parse_maps
+from ..csvio import clean_header, open_csv, parse_maps
 from ..errors import InputError
 from ..matching.model import MatchModel
 from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
@@ -30,14 +30,25 @@ def _read(path: str, column_map: dict[str, str]) -> list[dict]:
         src.close()
 
 
-def _parse_compare(pairs) -> dict[str, str]:
-    out = {}
-    for name, kind in parse_maps(pairs).items():
+def _parse_compare(pairs) -> tuple[dict[str, str], list[tuple[str, ...]]]:
+    """``COLUMN=KIND`` or ``COLUMN,COLUMN...=KIND`` -> (kind per column, groups)."""
+    kinds: dict[str, str] = {}
+    groups: list[tuple[str, ...]] = []
+    for pair in pairs:
+        names, _, kind = pair.partition("=")
+        columns = [clean_header(c) for c in names.split(",") if c.strip()]
+        kind = kind.strip().lower()
+        if not columns or not kind:
+            raise InputError(f"--compare takes COLUMN=KIND or COLUMN,COLUMN=KIND, got {pair!r}")
         if kind not in EXTRA_KINDS:
-            raise InputError(f"--compare {name}={kind}: kind must be one of "
-                             f"{', '.join(EXTRA_KINDS)}")
-        out[name] = kind
-    return out
+            raise InputError(f"--compare {pair}: kind must be one of {', '.join(EXTRA_KINDS)}")
+        for column in columns:
+            if column in kinds:
+                raise InputError(f"--compare: column {column} is declared twice")
+            kinds[column] = kind
+        if len(columns) > 1:
+            groups.append(tuple(columns))
+    return kinds, groups
 
 
 class _Progress:
@@ -78,7 +89,9 @@ class _Progress:
 @click.option("--map", "maps", multiple=True, metavar="THEIRS=OURS",
               help="Rename a column to a FORMATS.md §2 name, e.g. --map surname=last_name.")
 @click.option("--compare", "compares", multiple=True, metavar="COLUMN=KIND",
-              help="Also compare an extra column: identifier, name, date, exact or text.")
+              help="Also compare an extra column: identifier, name, date, exact or text. "
+                   "Columns listed together (--compare address_1,address_2=text) are "
+                   "also compared crosswise, for values keyed in the other column.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
               help=f"Match probability that joins two records (default {DEFAULT_THRESHOLD}).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False),
@@ -89,7 +102,7 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     person: blocking, comparison levels, Fellegi-Sunter scores trained without labels,
     clustering with the mixed-file guard.  The result does not depend on row order."""
     column_map = parse_maps(maps)
-    extra = _parse_compare(compares)
+    extra, groups = _parse_compare(compares)
     rows = _read(input_csv, column_map)
     other = _read(link_csv, column_map) if link_csv else None
     for name in extra:
@@ -101,7 +114,7 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
             model = MatchModel.from_dict(json.loads(Path(settings_path).read_text()))
         except (ValueError, KeyError) as exc:
             raise InputError(f"{settings_path} is not a tracer model: {exc}") from exc
-    config = ResolveConfig(extra_kinds=extra)
+    config = ResolveConfig(extra_kinds=extra, extra_groups=groups)
     if threshold is not None:
         config.threshold = threshold
     elif model is not None:

@@ -80,7 +80,7 @@ PEOPLE_RULES: tuple[BlockingRule, ...] = (
              name="zip3 + first name + surname phonetic"),
     block_on("first_any", "dob", covers=("first_name", "dob"), name="first name + dob"),
     # whatever the names say (swapped, misspelt, a new surname): the same birthday in a ZIP
-    block_on("dob", "zip5", covers=("dob", "address"), name="dob + zip"),
+    block_on("dob", "zip3", covers=("dob", "address"), name="dob + zip3"),
     # the keys above, each with the other name: a misspelt surname or a nickname's
     # initial (BILL for WILLIAM) must not hide a shared SSN last-4 or street
     block_on("ssn_last4", "last_key", covers=("ssn_last4", "last_name"),

@@ -8,7 +8,7 @@ The whole set serialises to JSON, so a saved model says exactly how it compared.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from rapidfuzz.distance import OSA, JaroWinkler, Levenshtein
 
@@ -39,6 +39,15 @@ def _nickname(a, b, fa, fb):
     if fa.first_root and fa.first_root == fb.first_root:
         return True
     return bool(nickname_roots(a) & nickname_roots(b))
+
+
+def _crossed(other: str, threshold: float) -> Test:
+    """This column and ``other`` keyed the other way round in one of the two records."""
+    def test(a, b, fa, fb):
+        oa, ob = getattr(fa, other, None), getattr(fb, other, None)
+        return None not in (a, b, oa, ob) and _jw(str(a), str(ob)) >= threshold and \
+            _jw(str(oa), str(b)) >= threshold
+    return test
 
 
 def _names_swapped(threshold: float) -> Test:
@@ -159,6 +168,7 @@ LEVEL_KINDS: dict[str, Callable[..., Test]] = {
     "nickname": lambda: _nickname,
     "initial": lambda: _initial,
     "swapped": _names_swapped,
+    "crossed": _crossed,
     "phonetic": _phonetic,
     "dob_null": lambda: _dob_null,
     "dob_exact": lambda: _dob_exact,
@@ -255,12 +265,30 @@ LEVEL_KINDS.update({
 })
 
 
-def extra_comparison(column: str, kind: str) -> Comparison:
+def extra_comparison(column: str, kind: str, crossed_with: Sequence[str] = ()) -> Comparison:
     """The comparison for an extra column declared ``--compare COLUMN=KIND``.
 
     ``identifier`` (a full id such as FEBRL's soc_sec_id) corroborates a merge and is
     hard: two different full ids forbid it.  Typos are tolerated by the one-edit level.
+    ``crossed_with``: the other columns of a group declared together
+    (``--compare address_1,address_2=text``), whose values a keying slip may have put in
+    this column: a level "swapped with OTHER" catches the two values crossed over.
     """
+    comp = _extra_comparison(column, kind)
+    if not crossed_with:
+        return comp
+    threshold = 0.9 if kind in ("text", "name") else 1.0
+    crossed = tuple(L(f"swapped with {other}", "crossed", agree=kind != "name", other=other,
+                      threshold=threshold) for other in crossed_with)
+    # after exact and the levels that agree in place, before the weaker fuzzy ones
+    cut = 2
+    while comp.levels[cut].agree:
+        cut += 1
+    return Comparison(comp.name, comp.attribute, comp.levels[:cut] + crossed + comp.levels[cut:],
+                      comp.hard)
+
+
+def _extra_comparison(column: str, kind: str) -> Comparison:
     if kind == "identifier":
         return Comparison(column, column, (
             L("null", "null", null=True), L("exact", "exact", agree=True),
@@ -288,6 +316,9 @@ def extra_comparison(column: str, kind: str) -> Comparison:
     raise ValueError(f"unknown comparison kind {kind!r}: use identifier, name, date, exact "
                      "or text")
 
+
+#: Default m of a "swapped with" level: as rare among matches as a typo (EM re-estimates).
+CROSSED_DEFAULT_M = 0.05
 
 #: Default m for an extra comparison's levels (EM re-estimates them), by kind.
 EXTRA_DEFAULT_M = {

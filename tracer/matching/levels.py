@@ -152,6 +152,15 @@ def _swapped(p, idx, threshold):
     return p.distinct(idx, crossed, ("first", "last"))
 
 
+def _crossed(p, idx, other, threshold):
+    def crossed(this_a, this_b, other_a, other_b):
+        hit = _jw(this_a, other_b) >= threshold
+        if hit.any():
+            hit[hit] = _jw(other_a[hit], this_b[hit]) >= threshold
+        return hit
+    return p.distinct(idx, crossed, (p.attr, other))
+
+
 def _initials(values: list) -> np.ndarray:
     """Per distinct value: [first character, is one character long]; last row: missing."""
     out = np.zeros((len(values) + 1, 2), dtype=np.int32)
@@ -297,7 +306,8 @@ def _same_year(p, idx):
 
 VECTOR_KINDS: dict[str, Callable[..., np.ndarray]] = {
     "null": _null, "exact": _exact, "jaro_winkler": _jaro_winkler, "nickname": _nickname,
-    "initial": _initial, "swapped": _swapped, "phonetic": _phonetic, "dob_null": _dob_null,
+    "initial": _initial, "swapped": _swapped, "crossed": _crossed,
+    "phonetic": _phonetic, "dob_null": _dob_null,
     "dob_exact": _dob_exact, "dob_transposed": _dob_transposed,
     "dob_year_only": _dob_year_only, "dob_close": _dob_close, "dob_near": _dob_near,
     "osa": _osa,

@@ -24,10 +24,10 @@ from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, Blocking
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups,
                          generational_addresses, suffix_namesakes)
-from .comparisons import EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
+from .comparisons import CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
 from .levels import pair_levels
 from .model import MatchModel, default_model
-from .table import RecordTable
+from .table import RecordTable, identifier_half
 from .tf import MAX_ADJUSTMENT, MIN_ADJUSTMENT, TF_COMPARISONS
 from .training import train_model
 
@@ -46,6 +46,9 @@ class ResolveConfig:
     threshold: float = DEFAULT_THRESHOLD
     max_block: int = DEFAULT_MAX_BLOCK
     extra_kinds: dict[str, str] = field(default_factory=dict)
+    #: extra columns declared together, compared crosswise too (values keyed in the
+    #: other column: address lines 1 and 2 swapped)
+    extra_groups: list[tuple[str, ...]] = field(default_factory=list)
     link: bool = False
     bridge_strength: float = 0.0
     workers: int | None = None
@@ -140,12 +143,19 @@ class Resolution:
         return cols
 
 
-def comparisons_for(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[Comparison]:
-    """The people comparisons whose attribute the input fills, then the declared extras."""
+def comparisons_for(table: RecordTable, extra_kinds: Mapping[str, str],
+                    groups: Sequence[Sequence[str]] = ()) -> list[Comparison]:
+    """The people comparisons whose attribute the input fills, then the declared extras
+    (each also compared with the other columns of its group)."""
     out = [c for c in PEOPLE_COMPARISONS
            if table.has_values(c.attribute) or (c.attribute == "dob_year"
                                                 and table.has_values("dob_year"))]
-    out += [extra_comparison(column, kind) for column, kind in extra_kinds.items()]
+    partners: dict[str, list[str]] = {}
+    for group in groups:
+        for column in group:
+            partners.setdefault(column, []).extend(c for c in group if c != column)
+    out += [extra_comparison(column, kind, partners.get(column, ()))
+            for column, kind in extra_kinds.items()]
     return out
 
 
@@ -154,6 +164,13 @@ def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[
     for column, kind in extra_kinds.items():
         if kind in ("identifier", "exact") and table.has_values(column):
             rules.append(block_on(column, covers=(column,), name=column))
+        if kind == "identifier":
+            for part, label in ((0, "first"), (1, "second")):
+                half = identifier_half(column, part)
+                if table.has_values(half):
+                    rules.append(block_on(half, "first_initial", covers=(column,),
+                                          name=f"{column} {label} half + first initial",
+                                          trains_m=False))
     return rules
 
 
@@ -383,7 +400,7 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
                                           link=config.link, rule_codes=rule_codes)
     step("block")
     comparisons = tuple(model.comparisons) if model is not None \
-        else tuple(comparisons_for(table, extra))
+        else tuple(comparisons_for(table, extra, config.extra_groups))
     gammas = pair_levels(comparisons, table, left, right)
     step("compare")
     if model is None:
@@ -391,13 +408,19 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
         union_codes = left * n + right
         m_defaults = dict(default_model().m)
         for column, kind in extra.items():
-            m_defaults[column] = EXTRA_DEFAULT_M[kind]
+            m_defaults[column] = dict(EXTRA_DEFAULT_M[kind])
+        for comp in comparisons:
+            for lvl in comp.levels:
+                if lvl.kind == "crossed":
+                    m_defaults[comp.name][lvl.label] = CROSSED_DEFAULT_M
         model = train_model(table, comparisons, rules, rule_codes, union_codes, gammas,
                             link=config.link, m_defaults=m_defaults,
                             settings={"link_threshold": config.threshold,
                                       "bridge_strength": config.bridge_strength,
                                       "max_block": config.max_block,
-                                      "extra_kinds": extra, "link": config.link})
+                                      "extra_kinds": extra,
+                                      "extra_groups": [list(g) for g in config.extra_groups],
+                                      "link": config.link})
         step("train")
     tf = _tf_weights(model, table, left, right, gammas)
     tf_total = sum(tf.values()) if tf else None

@@ -233,6 +233,16 @@ def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
+#: identifiers this long or longer are also blocked on by halves (shorter halves would
+#: make blocks of thousands)
+ID_HALVES_MIN = 6
+
+
+def identifier_half(column: str, part: int) -> str:
+    """The derived column holding the first (0) or second (1) half of an identifier."""
+    return f"{column}.{'head' if part == 0 else 'tail'}"
+
+
 @dataclass
 class RecordTable:
     """Normalized columns of ``n`` records; ``ids`` and ``file`` identify each row."""
@@ -306,6 +316,14 @@ class RecordTable:
         self._derive("zip3", "zip5", lambda v: v[:3])
         root, first = self.columns["first_root"], self.columns["first"]
         self.columns["first_any"] = np.where(root == None, first, root)  # noqa: E711
+        # A full identifier's two halves: one mistyped digit leaves one of them whole,
+        # so blocking on either finds the pair the exact identifier misses.
+        for name, kind in self.extra_kinds.items():
+            if kind == "identifier" and name in self.columns:
+                self._derive(identifier_half(name, 0), name,
+                             lambda v: v[:len(v) // 2] if len(v) >= ID_HALVES_MIN else None)
+                self._derive(identifier_half(name, 1), name,
+                             lambda v: v[len(v) // 2:] if len(v) >= ID_HALVES_MIN else None)
 
     def _derive(self, name: str, source: str, fn) -> None:
         """Column ``name`` = ``fn(value)`` of column ``source``, computed once per
