@@ -90,6 +90,23 @@ def test_a_bare_record_among_namesakes_stays_alone(sr, jr, bare_joins):
     assert result.isolated == (0 if bare_joins else 1)
 
 
+@pytest.mark.parametrize("email, joins", [("jq.quade@example.org", True), ("", False)])
+def test_a_namesake_of_a_jr_elsewhere_joins_only_through_its_email(email, joins):
+    """A JOHN Q QUADE JR lives in another state: a bare JOHN Q QUADE record could be
+    his father's or his, whatever its address says; its email is one man's."""
+    home = dict(first_name="John", middle_name="Q", last_name="Quade", street="12 Oak St",
+                city="Springfield", state="IL", zip="62704")
+    rows = [dict(home, record_id="1", dob="1962-09-15", email="jq.quade@example.org"),
+            dict(home, record_id="2", dob="1962-09-15", phone="217-555-0101"),
+            dict(home, record_id="3", email=email),
+            dict(first_name="John", middle_name="Q", last_name="Quade", suffix="JR",
+                 dob="1990-04-02", street="9 Elm St", city="Boston", state="MA", zip="02118",
+                 record_id="4")]
+    ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
+    assert ids[0] == ids[1] and ids[3] != ids[0]
+    assert (ids[2] == ids[0]) is joins
+
+
 def test_partial_ssn_and_name_alone_never_merge():
     rows = [dict(record_id=str(i), first_name="Ana", last_name="Velasquez-Oduya",
                  ssn_last4="4321", city="Boise", state="ID") for i in range(3)]

@@ -320,18 +320,20 @@ def _last_letters(table: RecordTable) -> np.ndarray:
     return remap[codes]          # code -1 picks the trailing -1
 
 
-def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
-    """(address namesake group per record or -1, records to keep alone).
+def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(address namesake group per record or -1, records to keep alone, records that
+    join only through their email).
 
     A record with no DOB, SSN last-4 or suffix of its own whose name is shared, at its
     address, by records that conflict on a hard identifier or carry a generation suffix,
-    or in its ZIP (or with its middle initial, anywhere) by a record with a generation
-    suffix (a Jr and a Sr), could belong to either namesake: it joins nothing.  Numpy
+    or in its ZIP by a record with a generation suffix (a Jr and a Sr), could belong to
+    either namesake: it joins nothing.  One whose first name, middle initial and surname
+    a suffix bearer shares only elsewhere joins only records with its email.  Numpy
     group-bys over the coded columns (:func:`.clustering.namesake_groups`)."""
     n = len(table)
     none = np.full(n, -1, dtype=np.int64)
     if not all(c in table.columns for c in ("first_any", "last", "last_key")):
-        return none, np.zeros(n, dtype=bool)
+        return none, np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
     year, ssn, sfx = table.codes("dob_year"), table.codes("ssn_last4"), table.codes("suffix")
     ids = dict(dob_year=year, ssn_last4=ssn, suffix=sfx)
     codes = {"last_letters": _last_letters(table)}
@@ -345,13 +347,19 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray]:
     in_any = group >= 0
     codes["anywhere"] = np.zeros(n, dtype=np.int64)
     middle = table.codes("middle_initial") if "middle_initial" in table.columns else none
+    far = np.zeros(n, dtype=bool)
     for key in NAMESAKE_WIDE:
         if all(c in table.columns or c in codes for c in key):
-            in_any |= suffix_namesakes(*(column(c) for c in key), middle=middle, suffix=sfx)
+            hit = suffix_namesakes(*(column(c) for c in key), middle=middle, suffix=sfx)
+            if key[-1] == "anywhere":
+                far |= hit
+            else:
+                in_any |= hit
     if all(c in table.columns for c in ("dob", "addr_key")):
         in_any |= generational_addresses(column("first_any"), column("last_key"),
                                          column("dob"), column("addr_key"), suffix=sfx)
-    return group, in_any & namesake_bare(table)
+    bare = namesake_bare(table)
+    return group, in_any & bare, far & ~in_any & bare
 
 
 def namesake_bare(table: RecordTable) -> np.ndarray:
@@ -360,11 +368,13 @@ def namesake_bare(table: RecordTable) -> np.ndarray:
             & (table.codes("suffix") < 0))
 
 
-def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray) -> np.ndarray:
+def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray,
+                     columns: Sequence[str] = ("dob_year", "ssn_last4", "suffix", "email")
+                     ) -> np.ndarray:
     """Per pair: do the two records carry the same DOB (or birth year), SSN last-4,
-    suffix or email?"""
+    suffix or email (or whichever of these ``columns`` names)?"""
     out = np.zeros(len(left), dtype=bool)
-    for column in ("dob_year", "ssn_last4", "suffix", "email"):
+    for column in columns:
         if column in table.columns:
             codes = table.codes(column)
             a, b = codes[left], codes[right]
@@ -430,9 +440,15 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     cluster_report: dict[str, int] = {}
     # Namesakes (a Jr and a Sr at one address): their records join only records that
     # share a DOB, SSN last-4, suffix or email with them; those with none join nothing.
-    group, isolated = namesakes(table)
+    group, isolated, far = namesakes(table)
     in_group = group >= 0
     allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
+    # A namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
+    # surname) could be either man: it joins only a record that has its email, which is
+    # one person's; a shared house or landline is the family's.
+    if far.any():
+        allowed &= ~((far[left] | far[right]) & ~share_identifier(table, left, right,
+                                                                 ("email",)))
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
