@@ -29,11 +29,23 @@ from _common import REASON, fresh_workspace  # noqa: E402
 
 #: Waterfall step label prefix -> COEFFICIENTS key, and how the feature value is read.
 FACTORS = ("base", "per_month_old", "unknown_date", "extra_source", "latest_of_kind",
-           "superseded", "used_later_by_other", "rejected", "creditor_has_it")
+           "superseded", "used_later_by_other", "rejected", "creditor_has_it", "phone", "email")
 _PREFIX = (("base", "base"), ("no dates", "unknown_date"), ("last seen", "per_month_old"),
            ("independent sources", "extra_source"), ("a newer", "superseded"),
            ("latest", "latest_of_kind"), ("used later", "used_later_by_other"),
-           ("rejected", "rejected"), ("only the creditor", "creditor_has_it"))
+           ("rejected", "rejected"), ("only the creditor", "creditor_has_it"),
+           ("kind phone", "phone"), ("kind email", "email"))
+
+
+#: factors that are present or not (their waterfall value is the coefficient itself)
+INDICATORS = ("base", "unknown_date", "latest_of_kind", "superseded", "used_later_by_other",
+              "rejected", "creditor_has_it", "phone", "email")
+
+
+#: factors kept at their shipped value: "used later by another person" demotes a contact
+#: by rule; the data (relatives sharing a house) would fit it a small positive weight,
+#: which would read to a collector as evidence for the contact.
+HELD = ("used_later_by_other",)
 
 
 def factor_of(label: str) -> str | None:
@@ -55,7 +67,10 @@ def features_of_contact(waterfall, coefficients) -> tuple[np.ndarray, float]:
         if key is None:
             continue
         coef = coefficients[key]
-        x[FACTORS.index(key)] = float(value) / coef if coef else 0.0
+        if key in INDICATORS:
+            x[FACTORS.index(key)] = 1.0
+        else:
+            x[FACTORS.index(key)] = float(value) / coef if coef else 0.0
     return x, identity
 
 
@@ -169,7 +184,7 @@ def fit(rows, start: dict, *, iterations: int = 4000, rate: float = 0.05,
     c = np.array([r["identity"] for r in rows])
     w = np.array([start[k] for k in FACTORS], dtype=float)
     w0 = w.copy()
-    free = np.array([k == "base" or (x[:, i] != 0).any() and x[:, i].std() > 0
+    free = np.array([k not in HELD and (k == "base" or (x[:, i] != 0).any() and x[:, i].std() > 0)
                      for i, k in enumerate(FACTORS)])
     scale = np.where(free, np.maximum(np.abs(x).max(axis=0), 1e-9), 1.0)
     xs = x / scale
@@ -201,7 +216,7 @@ def report(title: str, rows, coefficients) -> dict:
         print(f"  {row['bin']:<9} {row['n']:>6} {row['mean_confidence']:>11.3f} "
               f"{row['share_correct']:>8.3f}")
     by_kind = {}
-    for kind in ("address", "phone"):
+    for kind in ("address", "phone", "email"):
         sel = [r for r in rank1 if r["kind"] == kind]
         if sel:
             k_conf = confidences(sel, coefficients)
