@@ -144,15 +144,12 @@ def _nickname(p, idx):
 
 
 def _swapped(p, idx, threshold):
-    def crossed(first_a, first_b, last_a, last_b):
-        hit = _jw(first_a, last_b) >= threshold
-        if hit.any():
-            hit[hit] = _jw(last_a[hit], first_b[hit]) >= threshold
-        return hit
-    return p.distinct(idx, crossed, ("first", "last"))
+    """First and last name keyed the other way round (the same test from either side)."""
+    return _crossed(p, idx, "last" if p.attr == "first" else "first", threshold)
 
 
 def _crossed(p, idx, other, threshold):
+    """This column and ``other`` keyed the other way round in one of the two records."""
     def crossed(this_a, this_b, other_a, other_b):
         hit = _jw(this_a, other_b) >= threshold
         if hit.any():

@@ -41,9 +41,9 @@ COEFFICIENTS = {
     "email": 1.0386,
 }
 CREDITOR_SOURCES = ("account",)
-#: Per kind of contact, the factor added to ``base`` (addresses are the baseline): a
+#: Kinds with a term of their own added to ``base`` (addresses are the baseline): a
 #: debtor's latest phone is more often still theirs than a latest address.
-KIND_FACTORS = {"phone": "phone", "email": "email"}
+KIND_TERMS = ("phone", "email")
 
 
 @dataclass
@@ -114,8 +114,8 @@ def rank_contacts(identities: Sequence[Identity], *, as_of: date,
             continue
         same_kind = [p for (i, k, _v), p in points.items() if i == ident_id and k == kind]
         steps: list[tuple[str, float]] = [("base", COEFFICIENTS["base"])]
-        if kind in KIND_FACTORS:
-            steps.append((f"kind {kind}", COEFFICIENTS[KIND_FACTORS[kind]]))
+        if kind in KIND_TERMS:
+            steps.append((f"kind {kind}", COEFFICIENTS[kind]))
         notes: list[str] = []
         last = point.last_seen
         if last is None:

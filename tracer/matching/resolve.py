@@ -24,7 +24,8 @@ from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, Blocking
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups,
                          generational_addresses, suffix_namesakes)
-from .comparisons import CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison, extra_comparison
+from .comparisons import (CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison,
+                          extra_comparison)
 from .levels import pair_levels
 from .model import MatchModel, default_model
 from .table import RecordTable, identifier_half
@@ -307,6 +308,8 @@ NAMESAKE_ADDRESS = ("first_any", "last_key", "addr_key")
 #: keeps), or the same first name, middle initial and surname anywhere (a father and son
 #: share all three; records of one of them turn up where the other never lived).  A
 #: record whose middle initial differs from the suffix bearer's is nobody's namesake.
+#: The ZIP ones keep a bare record alone; the last ("anywhere") lets it join through
+#: its email only (:func:`namesakes`).
 NAMESAKE_WIDE = (("first_any", "last_key", "zip5"), ("first_any", "last_letters", "zip5"),
                  ("first_any", "middle_initial", "last_key", "anywhere"))
 
