@@ -90,15 +90,24 @@ def test_a_bare_record_among_namesakes_stays_alone(sr, jr, bare_joins):
     assert result.isolated == (0 if bare_joins else 1)
 
 
-@pytest.mark.parametrize("email, joins", [("jq.quade@example.org", True), ("", False)])
-def test_a_namesake_of_a_jr_elsewhere_joins_only_through_its_email(email, joins):
+@pytest.mark.parametrize("contact, joins", [
+    (dict(email="jq.quade@example.org"), True),
+    (dict(phone="217-555-0177", phone_type="mobile"), True),
+    (dict(phone="217-555-0101", phone_type="landline"), False),   # the house's line
+    (dict(phone="217-555-0101"), False),                          # a line of unknown type
+    ({}, False),
+])
+def test_a_namesake_of_a_jr_elsewhere_joins_only_through_a_personal_contact(contact, joins):
     """A JOHN Q QUADE JR lives in another state: a bare JOHN Q QUADE record could be
-    his father's or his, whatever its address says; its email is one man's."""
+    his father's or his, whatever its address says; an email or a mobile is one man's,
+    a landline the household's."""
     home = dict(first_name="John", middle_name="Q", last_name="Quade", street="12 Oak St",
                 city="Springfield", state="IL", zip="62704")
-    rows = [dict(home, record_id="1", dob="1962-09-15", email="jq.quade@example.org"),
-            dict(home, record_id="2", dob="1962-09-15", phone="217-555-0101"),
-            dict(home, record_id="3", email=email),
+    rows = [dict(home, record_id="1", dob="1962-09-15", email="jq.quade@example.org",
+                 phone="217-555-0177", phone_type="mobile"),
+            dict(home, record_id="2", dob="1962-09-15", phone="217-555-0101",
+                 phone_type="landline"),
+            dict(home, record_id="3", **contact),
             dict(first_name="John", middle_name="Q", last_name="Quade", suffix="JR",
                  dob="1990-04-02", street="9 Elm St", city="Boston", state="MA", zip="02118",
                  record_id="4")]

@@ -447,11 +447,11 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     in_group = group >= 0
     allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
     # A namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
-    # surname) could be either man: it joins only a record that has its email, which is
-    # one person's; a shared house or landline is the family's.
+    # surname) could be either man: it joins only a record that has its email or mobile
+    # number, which are one person's; a shared house or landline is the family's.
     if far.any():
         allowed &= ~((far[left] | far[right]) & ~share_identifier(table, left, right,
-                                                                 ("email",)))
+                                                                 ("email", "mobile")))
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],

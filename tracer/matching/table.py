@@ -81,9 +81,10 @@ def _dob_values(text: str) -> tuple:
     return (parsed.value.isoformat() if parsed.value else None, parsed.year or -1)
 
 
-def _phone_value(key: tuple) -> str | None:
+def _phone_values(key: tuple) -> tuple[str | None, str | None]:
+    """(E.164, E.164 again when the line is a mobile: one person's, unlike a landline)."""
     phone = normalize_phone(key[0], declared_type=key[1])
-    return phone.e164
+    return phone.e164, phone.e164 if phone.line_type == "mobile" else None
 
 
 def _email_value(text: str) -> str | None:
@@ -125,10 +126,6 @@ def _ssn_key(g):
     return g("ssn_last4") or None
 
 
-def _phone_values(key: tuple) -> tuple:
-    return (_phone_value(key),)
-
-
 def _email_values(text: str) -> tuple:
     return (_email_value(text),)
 
@@ -143,7 +140,7 @@ _GROUPS = (
                                "last", "last_key", "suffix"), True),
     (_address_key, _address_values, ("street", "addr_key", "zip5"), True),
     (_dob_key, _dob_values, ("dob", "dob_year"), False),
-    (_phone_key, _phone_values, ("phone",), True),
+    (_phone_key, _phone_values, ("phone", "mobile"), True),
     (_email_key, _email_values, ("email",), False),
     (_ssn_key, _as_is, ("ssn_last4",), False),
 )
