@@ -116,6 +116,18 @@ def test_a_namesake_of_a_jr_elsewhere_joins_only_through_a_personal_contact(cont
     assert (ids[2] == ids[0]) is joins
 
 
+@pytest.mark.parametrize("phone_type, joins", [("mobile", True), ("landline", False)])
+def test_at_a_jr_and_sr_house_a_shared_mobile_names_the_man(phone_type, joins):
+    home = dict(_HOME, phone="217-555-0150", phone_type=phone_type)
+    rows = [dict(home, record_id="1", suffix="SR", dob="1962-09-15"),
+            dict(_HOME, record_id="2", suffix="SR", dob="1962-09-15"),
+            dict(_HOME, record_id="3", suffix="JR", dob="1990-04-02"),
+            dict(home, record_id="4")]
+    ids = resolve_rows(rows, ResolveConfig(threshold=0.5)).cluster_ids()
+    assert ids[0] == ids[1] != ids[2]
+    assert (ids[3] == ids[0]) is joins and ids[3] != ids[2]
+
+
 def test_partial_ssn_and_name_alone_never_merge():
     rows = [dict(record_id=str(i), first_name="Ana", last_name="Velasquez-Oduya",
                  ssn_last4="4321", city="Boise", state="ID") for i in range(3)]

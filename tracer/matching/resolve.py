@@ -371,11 +371,16 @@ def namesake_bare(table: RecordTable) -> np.ndarray:
             & (table.codes("suffix") < 0))
 
 
+#: Contacts that are one person's, not a household's.
+PERSONAL_CONTACTS = ("email", "mobile")
+
+
 def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray,
-                     columns: Sequence[str] = ("dob_year", "ssn_last4", "suffix", "email")
+                     columns: Sequence[str] = ("dob_year", "ssn_last4", "suffix", "email",
+                                               "mobile")
                      ) -> np.ndarray:
     """Per pair: do the two records carry the same DOB (or birth year), SSN last-4,
-    suffix or email (or whichever of these ``columns`` names)?"""
+    suffix, email or mobile number (or whichever of these ``columns`` names)?"""
     out = np.zeros(len(left), dtype=bool)
     for column in columns:
         if column in table.columns:
@@ -442,16 +447,24 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     step("score")
     cluster_report: dict[str, int] = {}
     # Namesakes (a Jr and a Sr at one address): their records join only records that
-    # share a DOB, SSN last-4, suffix or email with them; those with none join nothing.
+    # share a DOB, SSN last-4, suffix, email or mobile with them; those with none join
+    # nothing.
     group, isolated, far = namesakes(table)
     in_group = group >= 0
     allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
-    # A namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
-    # surname) could be either man: it joins only a record that has its email or mobile
-    # number, which are one person's; a shared house or landline is the family's.
-    if far.any():
-        allowed &= ~((far[left] | far[right]) & ~share_identifier(table, left, right,
-                                                                 ("email", "mobile")))
+    # A bare namesake that has an email or a mobile number (one person's; a shared house
+    # or landline is the family's) joins through them only, instead of nothing; so does
+    # a namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
+    # surname), whatever it carries.
+    personal = np.zeros(len(table), dtype=bool)
+    for column in PERSONAL_CONTACTS:
+        if column in table.columns:
+            personal |= table.codes(column) >= 0
+    through_contact = far | (isolated & personal)
+    isolated = isolated & ~personal
+    if through_contact.any():
+        allowed &= ~((through_contact[left] | through_contact[right])
+                     & ~share_identifier(table, left, right, PERSONAL_CONTACTS))
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
@@ -466,7 +479,8 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
     if in_group.any():
         bare = namesake_bare(table)
-        suspect = bare & ~isolated & np.isin(labels, np.unique(labels[in_group]))
+        suspect = bare & ~isolated & ~through_contact & \
+            np.isin(labels, np.unique(labels[in_group]))
         if suspect.any():
             isolated = isolated | suspect
             labels = clusters(isolated)
