@@ -308,8 +308,8 @@ NAMESAKE_ADDRESS = ("first_any", "last_key", "addr_key")
 #: keeps), or the same first name, middle initial and surname anywhere (a father and son
 #: share all three; records of one of them turn up where the other never lived).  A
 #: record whose middle initial differs from the suffix bearer's is nobody's namesake.
-#: The ZIP ones keep a bare record alone; the last ("anywhere") lets it join through
-#: its email only (:func:`namesakes`).
+#: The ZIP ones keep a bare record alone (unless it has a personal contact); the last
+#: ("anywhere") lets it join through its email or mobile only (:func:`namesakes`).
 NAMESAKE_WIDE = (("first_any", "last_key", "zip5"), ("first_any", "last_letters", "zip5"),
                  ("first_any", "middle_initial", "last_key", "anywhere"))
 
@@ -331,7 +331,7 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     address, by records that conflict on a hard identifier or carry a generation suffix,
     or in its ZIP by a record with a generation suffix (a Jr and a Sr), could belong to
     either namesake: it joins nothing.  One whose first name, middle initial and surname
-    a suffix bearer shares only elsewhere joins only records with its email.  Numpy
+    a suffix bearer shares only elsewhere joins only through its email or mobile.  Numpy
     group-bys over the coded columns (:func:`.clustering.namesake_groups`)."""
     n = len(table)
     none = np.full(n, -1, dtype=np.int64)
@@ -376,9 +376,8 @@ PERSONAL_CONTACTS = ("email", "mobile")
 
 
 def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray,
-                     columns: Sequence[str] = ("dob_year", "ssn_last4", "suffix", "email",
-                                               "mobile")
-                     ) -> np.ndarray:
+                     columns: Sequence[str] = ("dob_year", "ssn_last4", "suffix",
+                                               *PERSONAL_CONTACTS)) -> np.ndarray:
     """Per pair: do the two records carry the same DOB (or birth year), SSN last-4,
     suffix, email or mobile number (or whichever of these ``columns`` names)?"""
     out = np.zeros(len(left), dtype=bool)
