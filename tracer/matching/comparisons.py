@@ -52,10 +52,9 @@ def _crossed(other: str, threshold: float) -> Test:
 
 def _names_swapped(threshold: float) -> Test:
     """First and last name keyed the other way round (``SMITH JOHN`` for ``JOHN SMITH``)."""
-    def test(a, b, fa, fb):
-        return bool(fa.first and fa.last and fb.first and fb.last) and \
-            _jw(fa.first, fb.last) >= threshold and _jw(fa.last, fb.first) >= threshold
-    return test
+    crossed = _crossed("last", threshold)
+    return lambda a, b, fa, fb: bool(fa.first and fa.last and fb.first and fb.last) and \
+        crossed(fa.first, fb.first, fa, fb)
 
 
 def _initial(a, b, fa, fb):
