@@ -90,6 +90,39 @@ def test_a_bare_record_among_namesakes_stays_alone(sr, jr, bare_joins):
     assert result.isolated == (0 if bare_joins else 1)
 
 
+_MISSPELT = [(dict(first_name="Jonh"), dict(zip="62740")),
+             (dict(first_name="Jonh", phone="217-555-0199", phone_type="mobile"),
+              dict(zip="62740")),
+             (dict(first_name="Jonh"), dict(first_name="Jonh")),
+             (dict(zip="62740"), dict(zip="62740"))]
+
+
+def _house(first, second, one, other):
+    rows = [dict(_HOME, record_id="1", **first), dict(_HOME, record_id="2", **first),
+            dict(_HOME, record_id="3", **second), dict(_HOME, record_id="4", **second),
+            dict(_HOME, record_id="5", **{"phone": "", **one}),
+            dict(_HOME, record_id="6", **{"phone": "", **other})]
+    return resolve_rows(rows, ResolveConfig(threshold=0.5)).cluster_ids()
+
+
+@pytest.mark.parametrize("one, other", _MISSPELT)
+def test_misspelt_bare_records_at_a_jr_and_sr_house_stay_alone(one, other):
+    """A typo in the name or the ZIP keeps a bare record out of the namesake keys, but a
+    namesake's record still matches it strongly: at a Jr and Sr house two such records
+    could be the two men's, so they join nobody, not even each other."""
+    ids = _house(dict(suffix="SR", dob="1962-09-15"), dict(suffix="JR", dob="1990-04-02"),
+                 one, other)
+    assert ids[0] == ids[1] != ids[2] == ids[3]
+    assert len({ids[0], ids[2], ids[4], ids[5]}) == 4
+
+
+@pytest.mark.parametrize("one, other", _MISSPELT[:3])
+def test_misspelt_bare_records_at_one_mans_house_are_his(one, other):
+    ids = _house(dict(dob="1962-09-15"), dict(dob="1962-09-15", ssn_last4="1234"),
+                 one, other)
+    assert len(set(ids)) == 1
+
+
 @pytest.mark.parametrize("contact, joins", [
     (dict(email="jq.quade@example.org"), True),
     (dict(phone="217-555-0177", phone_type="mobile"), True),

@@ -450,6 +450,16 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # nothing.
     group, isolated, far = namesakes(table)
     in_group = group >= 0
+    # A bare record that an address namesake's record matches strongly, though a typo in
+    # the name or the ZIP keeps it out of the namesake keys, is as ambiguous as those the
+    # keys find (two such records at a Jr and Sr house could be the two men's).
+    bare = namesake_bare(table)
+    strong = evidence & (probability >= config.threshold)
+    sl, sr = left[strong], right[strong]
+    touched = np.zeros(len(table), dtype=bool)
+    touched[sr[in_group[sl] & bare[sr] & ~in_group[sr]]] = True
+    touched[sl[in_group[sr] & bare[sl] & ~in_group[sl]]] = True
+    isolated = isolated | (touched & ~far)
     allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
     # A bare namesake that has an email or a mobile number (one person's; a shared house
     # or landline is the family's) joins through them only, instead of nothing; so does
@@ -477,7 +487,6 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # A record with no hard identifier that reached, through others, a cluster holding a
     # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
     if in_group.any():
-        bare = namesake_bare(table)
         suspect = bare & ~isolated & ~through_contact & \
             np.isin(labels, np.unique(labels[in_group]))
         if suspect.any():
