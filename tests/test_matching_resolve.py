@@ -123,17 +123,24 @@ def test_misspelt_bare_records_at_one_mans_house_are_his(one, other):
     assert len(set(ids)) == 1
 
 
-@pytest.mark.parametrize("contact, joins", [
+_ELSEWHERE = dict(first_name="John", middle_name="Q", last_name="Quade", street="9 Elm St",
+                  city="Boston", state="MA", zip="02118")
+
+
+@pytest.mark.parametrize("family", ["lone jr", "jr and sr", "jr and sr of another era"])
+@pytest.mark.parametrize("contact, personal", [
     (dict(email="jq.quade@example.org"), True),
     (dict(phone="217-555-0177", phone_type="mobile"), True),
     (dict(phone="217-555-0101", phone_type="landline"), False),   # the house's line
     (dict(phone="217-555-0101"), False),                          # a line of unknown type
     ({}, False),
 ])
-def test_a_namesake_of_a_jr_elsewhere_joins_only_through_a_personal_contact(contact, joins):
-    """A JOHN Q QUADE JR lives in another state: a bare JOHN Q QUADE record could be
-    his father's or his, whatever its address says; an email or a mobile is one man's,
-    a landline the household's."""
+def test_a_namesake_of_a_jr_elsewhere_joins_a_man_no_family_could_be(contact, personal,
+                                                                     family):
+    """A JOHN Q QUADE JR lives in another state.  A bare JOHN Q QUADE record here joins
+    the man born in 1962 who lives here unless a Jr/Sr family of the name has a man born
+    then (he could be the family's, and the bare record the other man's): then only an
+    email or a mobile (one man's; a landline is the household's) joins it."""
     home = dict(first_name="John", middle_name="Q", last_name="Quade", street="12 Oak St",
                 city="Springfield", state="IL", zip="62704")
     rows = [dict(home, record_id="1", dob="1962-09-15", email="jq.quade@example.org",
@@ -141,12 +148,13 @@ def test_a_namesake_of_a_jr_elsewhere_joins_only_through_a_personal_contact(cont
             dict(home, record_id="2", dob="1962-09-15", phone="217-555-0101",
                  phone_type="landline"),
             dict(home, record_id="3", **contact),
-            dict(first_name="John", middle_name="Q", last_name="Quade", suffix="JR",
-                 dob="1990-04-02", street="9 Elm St", city="Boston", state="MA", zip="02118",
-                 record_id="4")]
+            dict(_ELSEWHERE, record_id="4", suffix="JR", dob="1990-04-02")]
+    if family != "lone jr":
+        sr_born = "1962-03-01" if family == "jr and sr" else "1931-03-01"
+        rows.append(dict(_ELSEWHERE, record_id="5", suffix="SR", dob=sr_born))
     ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
     assert ids[0] == ids[1] and ids[3] != ids[0]
-    assert (ids[2] == ids[0]) is joins
+    assert (ids[2] == ids[0]) is (personal or family != "jr and sr")
 
 
 @pytest.mark.parametrize("phone_type, joins", [("mobile", True), ("landline", False)])

@@ -22,8 +22,10 @@ import numpy as np
 from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
-from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, cluster_pairs, namesake_groups,
+from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, YEAR_TOLERANCE, cluster_pairs,
+                         namesake_groups,
                          generational_addresses, suffix_namesakes)
+from .clustering import _dense_key as dense_key
 from .comparisons import (CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison,
                           extra_comparison)
 from .levels import pair_levels
@@ -365,6 +367,53 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return group, in_any & bare, far & ~in_any & bare
 
 
+def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> np.ndarray:
+    """Per record of ``far`` (a bare namesake of a Jr or Sr seen elsewhere) that joined a
+    cluster: could that cluster be one of the men of a Jr/Sr family of its name?
+
+    Yes when the cluster holds a generation suffix, or when a family of the name (one
+    address where the name carries two different suffixes) has a man whose birth years
+    are within :data:`YEAR_TOLERANCE` of the cluster's, or either's years are unknown.
+    A man born in another generation than both is not that family's."""
+    n = len(table)
+    out = np.zeros(n, dtype=bool)
+    sfx = table.codes("suffix")
+    bearer = sfx >= 0
+    candidates = far & (np.bincount(labels, minlength=n)[labels] > 1)
+    if not candidates.any() or not bearer.any():
+        return out
+    out |= candidates & np.isin(labels, np.unique(labels[bearer]))
+    year = np.asarray(table.column("dob_year"), dtype=np.int64)
+    has = year > 0
+    lo = np.full(n, 1 << 30, dtype=np.int64)
+    hi = np.full(n, -1, dtype=np.int64)
+    np.minimum.at(lo, labels[has], year[has])
+    np.maximum.at(hi, labels[has], year[has])
+    first, last = table.codes("first_any"), table.codes("last_key")
+    middle = table.codes("middle_initial") if "middle_initial" in table.columns \
+        else np.full(n, -1, dtype=np.int64)
+    at = dense_key(first, last, table.codes("addr_key"))
+    with_suffix = np.unique(np.stack([at[(at >= 0) & bearer], sfx[(at >= 0) & bearer]], axis=1),
+                            axis=0)
+    suffixes_at = np.bincount(with_suffix[:, 0], minlength=int(at.max(initial=0)) + 1)
+    family = (at >= 0) & (suffixes_at >= 2)[np.maximum(at, 0)] & ~namesake_bare(table)
+    men: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
+    for k in np.flatnonzero(family).tolist():
+        c = labels[k]
+        men.setdefault((int(first[k]), int(last[k])), set()).add(
+            (int(middle[k]), int(lo[c]), int(hi[c])))
+    for k in np.flatnonzero(candidates & ~out).tolist():
+        c, mk = labels[k], int(middle[k])
+        for m, men_lo, men_hi in men.get((int(first[k]), int(last[k])), ()):
+            if m >= 0 and mk >= 0 and m != mk:
+                continue
+            if hi[c] < 0 or men_hi < 0 or (lo[c] - YEAR_TOLERANCE <= men_hi
+                                           and men_lo <= hi[c] + YEAR_TOLERANCE):
+                out[k] = True
+                break
+    return out
+
+
 def namesake_bare(table: RecordTable) -> np.ndarray:
     """Records with no DOB (not even a year), SSN last-4 or suffix."""
     return ((table.codes("dob_year") < 0) & (table.codes("ssn_last4") < 0)
@@ -462,18 +511,25 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     isolated = isolated | (touched & ~far)
     allowed &= ~((in_group[left] | in_group[right]) & ~share_identifier(table, left, right))
     # A bare namesake that has an email or a mobile number (one person's; a shared house
-    # or landline is the family's) joins through them only, instead of nothing; so does
-    # a namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
-    # surname), whatever it carries.
+    # or landline is the family's) joins through them only, instead of nothing.  A
+    # namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
+    # surname) joins through them too, or a record with a DOB or SSN last-4 and no
+    # suffix, unless that man could be one of a Jr/Sr family's (second pass below).
     personal = np.zeros(len(table), dtype=bool)
     for column in PERSONAL_CONTACTS:
         if column in table.columns:
             personal |= table.codes(column) >= 0
-    through_contact = far | (isolated & personal)
+    through_contact = isolated & personal
     isolated = isolated & ~personal
     if through_contact.any():
         allowed &= ~((through_contact[left] | through_contact[right])
                      & ~share_identifier(table, left, right, PERSONAL_CONTACTS))
+    if far.any():
+        identified = ((table.codes("dob_year") >= 0) | (table.codes("ssn_last4") >= 0)) \
+            & (table.codes("suffix") < 0)
+        contact = share_identifier(table, left, right, PERSONAL_CONTACTS)
+        allowed &= ~((far[left] & ~identified[right] & ~contact)
+                     | (far[right] & ~identified[left] & ~contact))
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
@@ -486,12 +542,21 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     labels = clusters(isolated)
     # A record with no hard identifier that reached, through others, a cluster holding a
     # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
+    again = False
     if in_group.any():
-        suspect = bare & ~isolated & ~through_contact & \
+        suspect = bare & ~isolated & ~through_contact & ~far & \
             np.isin(labels, np.unique(labels[in_group]))
         if suspect.any():
             isolated = isolated | suspect
-            labels = clusters(isolated)
+            again = True
+    if far.any():
+        far_suspect = far & generation_risk(table, labels, far)
+        if far_suspect.any():
+            contact = share_identifier(table, left, right, PERSONAL_CONTACTS)
+            allowed &= ~((far_suspect[left] | far_suspect[right]) & ~contact)
+            again = True
+    if again:
+        labels = clusters(isolated)
     step("cluster")
     return Resolution(table, order, left, right, gammas, tf, weight, probability, labels,
                       model, report, timings, config.link,
