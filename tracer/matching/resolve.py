@@ -327,13 +327,14 @@ def _last_letters(table: RecordTable) -> np.ndarray:
 
 def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(address namesake group per record or -1, records to keep alone, records that
-    join only through their email).
+    join only through their email or mobile, or a man no Jr/Sr family could be).
 
     A record with no DOB, SSN last-4 or suffix of its own whose name is shared, at its
     address, by records that conflict on a hard identifier or carry a generation suffix,
     or in its ZIP by a record with a generation suffix (a Jr and a Sr), could belong to
     either namesake: it joins nothing.  One whose first name, middle initial and surname
-    a suffix bearer shares only elsewhere joins only through its email or mobile.  Numpy
+    a suffix bearer shares only elsewhere joins through its email or mobile, or a man no
+    Jr/Sr family of its name could be (:func:`generation_risk`).  Numpy
     group-bys over the coded columns (:func:`.clustering.namesake_groups`)."""
     n = len(table)
     none = np.full(n, -1, dtype=np.int64)
@@ -521,15 +522,13 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
             personal |= table.codes(column) >= 0
     through_contact = isolated & personal
     isolated = isolated & ~personal
+    contact = share_identifier(table, left, right, PERSONAL_CONTACTS)
     if through_contact.any():
-        allowed &= ~((through_contact[left] | through_contact[right])
-                     & ~share_identifier(table, left, right, PERSONAL_CONTACTS))
+        allowed &= ~((through_contact[left] | through_contact[right]) & ~contact)
     if far.any():
-        identified = ((table.codes("dob_year") >= 0) | (table.codes("ssn_last4") >= 0)) \
-            & (table.codes("suffix") < 0)
-        contact = share_identifier(table, left, right, PERSONAL_CONTACTS)
-        allowed &= ~((far[left] & ~identified[right] & ~contact)
-                     | (far[right] & ~identified[left] & ~contact))
+        identified = ~bare & (table.codes("suffix") < 0)      # a DOB or SSN last-4
+        allowed &= ~((far[left] & ~identified[right] | far[right] & ~identified[left])
+                     & ~contact)
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
@@ -552,7 +551,6 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     if far.any():
         far_suspect = far & generation_risk(table, labels, far)
         if far_suspect.any():
-            contact = share_identifier(table, left, right, PERSONAL_CONTACTS)
             allowed &= ~((far_suspect[left] | far_suspect[right]) & ~contact)
             again = True
     if again:
