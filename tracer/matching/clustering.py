@@ -531,7 +531,7 @@ def _iso_dobs_far(x: str, y: str) -> bool:
     return not iso_dobs_near(x, y)
 
 
-def _dense_key(*codes):
+def dense_key(*codes):
     """One dense int64 code per row for a tuple of int code columns (-1: a part missing)."""
     import numpy as np
 
@@ -565,7 +565,7 @@ def suffix_namesakes(*keys, middle, suffix):
     of JAMES R SMITH SR.  Numpy group-bys only."""
     import numpy as np
 
-    key = _dense_key(*keys)
+    key = dense_key(*keys)
     n = len(key)
     out = np.zeros(n, dtype=bool)
     suffix = np.asarray(suffix, np.int64)
@@ -598,11 +598,11 @@ def generational_addresses(first, last, dob, address, *, suffix):
     import numpy as np
 
     suffix = np.asarray(suffix, np.int64)
-    by_dob = _dense_key(first, last, dob)
+    by_dob = dense_key(first, last, dob)
     bearer_dob = np.zeros(int(by_dob.max(initial=0)) + 1, dtype=bool)
     bearer_dob[by_dob[(by_dob >= 0) & (suffix >= 0)]] = True
     generational = (suffix >= 0) | ((by_dob >= 0) & bearer_dob[np.maximum(by_dob, 0)])
-    at = _dense_key(first, last, address)
+    at = dense_key(first, last, address)
     marked = np.zeros(int(at.max(initial=0)) + 1, dtype=bool)
     marked[at[generational & (at >= 0)]] = True
     return (at >= 0) & marked[np.maximum(at, 0)]
@@ -619,7 +619,7 @@ def namesake_groups(*keys, dob_year, ssn_last4, suffix, generational: bool = Tru
     not depend on row order and costs a few sorts at a million records."""
     import numpy as np
 
-    key = _dense_key(*keys)
+    key = dense_key(*keys)
     n = len(key)
     if not n or key.max(initial=-1) < 0:
         return np.full(n, -1, dtype=np.int64), 0

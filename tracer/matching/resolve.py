@@ -23,9 +23,7 @@ from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, YEAR_TOLERANCE, cluster_pairs,
-                         namesake_groups,
-                         generational_addresses, suffix_namesakes)
-from .clustering import _dense_key as dense_key
+                         dense_key, generational_addresses, namesake_groups, suffix_namesakes)
 from .comparisons import (CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison,
                           extra_comparison)
 from .levels import pair_levels
