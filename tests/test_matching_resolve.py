@@ -127,7 +127,16 @@ _ELSEWHERE = dict(first_name="John", middle_name="Q", last_name="Quade", street=
                   city="Boston", state="MA", zip="02118")
 
 
-@pytest.mark.parametrize("family", ["lone jr", "jr and sr", "jr and sr of another era"])
+#: The Sr of a JOHN Q QUADE Jr/Sr family elsewhere: born when (a full DOB, a bare year
+#: or unknown), and could he be the man here (born 1962-09-15)?
+_FAMILY_SR = {"lone jr": (None, False),
+              "jr and sr, sr born in 1962": ("1962", True),
+              "jr and sr, sr's birth unknown": ("", True),
+              "jr and sr, sr born another day of 1962": ("1962-03-01", False),
+              "jr and sr of another era": ("1931-03-01", False)}
+
+
+@pytest.mark.parametrize("family", list(_FAMILY_SR))
 @pytest.mark.parametrize("contact, personal", [
     (dict(email="jq.quade@example.org"), True),
     (dict(phone="217-555-0177", phone_type="mobile"), True),
@@ -138,9 +147,10 @@ _ELSEWHERE = dict(first_name="John", middle_name="Q", last_name="Quade", street=
 def test_a_namesake_of_a_jr_elsewhere_joins_a_man_no_family_could_be(contact, personal,
                                                                      family):
     """A JOHN Q QUADE JR lives in another state.  A bare JOHN Q QUADE record here joins
-    the man born in 1962 who lives here unless a Jr/Sr family of the name has a man born
-    then (he could be the family's, and the bare record the other man's): then only an
-    email or a mobile (one man's; a landline is the household's) joins it."""
+    the man born on 1962-09-15 who lives here unless a Jr/Sr family of the name has a
+    man who could be him (born in 1962 by a bare year, or of unknown birth; a full DOB
+    of another day says he is someone else): then only an email or a mobile (one man's;
+    a landline is the household's) joins it."""
     home = dict(first_name="John", middle_name="Q", last_name="Quade", street="12 Oak St",
                 city="Springfield", state="IL", zip="62704")
     rows = [dict(home, record_id="1", dob="1962-09-15", email="jq.quade@example.org",
@@ -149,12 +159,56 @@ def test_a_namesake_of_a_jr_elsewhere_joins_a_man_no_family_could_be(contact, pe
                  phone_type="landline"),
             dict(home, record_id="3", **contact),
             dict(_ELSEWHERE, record_id="4", suffix="JR", dob="1990-04-02")]
-    if family != "lone jr":
-        sr_born = "1962-03-01" if family == "jr and sr" else "1931-03-01"
+    sr_born, could_be_him = _FAMILY_SR[family]
+    if sr_born is not None:
         rows.append(dict(_ELSEWHERE, record_id="5", suffix="SR", dob=sr_born))
     ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
     assert ids[0] == ids[1] and ids[3] != ids[0]
-    assert (ids[2] == ids[0]) is (personal or family != "jr and sr")
+    assert (ids[2] == ids[0]) is (personal or not could_be_him)
+
+
+@pytest.mark.parametrize("family_zip, joins", [("97209", False), ("10012", True)])
+def test_a_bare_record_near_a_jr_and_sr_joins_no_man_of_the_name(family_zip, joins):
+    """A Jr and a Sr JOHN SNYDER (no middle initial given) live in one ZIP area.  A bare
+    JOHN D SNYDER record at a third house there, with a man of the name born in 1957, could
+    be the Jr's, the Sr of unknown birth being that man: it joins him only when the
+    family lives in another part of the country."""
+    family = dict(first_name="John", last_name="Snyder", street="5578 N 4th Ct",
+                  city="Portland", state="OR", zip=family_zip)
+    here = dict(first_name="John", last_name="Snyder", street="940 Meadow Way",
+                city="Portland", state="OR", zip="97213")
+    rows = [dict(family, record_id="1", suffix="JR", dob="1985-08-15"),
+            dict(family, record_id="2", suffix="JR", dob="1985-08-15"),
+            dict(family, record_id="3", suffix="SR"),
+            dict(here, record_id="4", dob="1957-05-25", phone="503-555-0129", phone_type="mobile"),
+            dict(here, record_id="5", dob="1957-05-25", ssn_last4="2756"),
+            dict(here, record_id="6", middle_name="D")]
+    ids = resolve_rows(rows, ResolveConfig(threshold=0.5)).cluster_ids()
+    assert ids[3] == ids[4] and ids[0] == ids[1] != ids[3]
+    assert (ids[5] == ids[3]) is joins
+
+
+@pytest.mark.parametrize("ssn_here, joins", [("1589", False), ("7070", True)])
+def test_a_bare_record_of_a_man_tied_to_a_jr_and_sr_house_stays_alone(ssn_here, joins):
+    """BILLY JOHNSON in Atlanta carries the SSN last-4 of a WILLIAM JOHNSON at a Jr and Sr
+    house in Kansas City: too little to merge (partial SSN and a name), enough to say he
+    may be one of the two men, so a bare WILLIAM JOHNSON record at his address (the
+    other man's, perhaps) stays alone.  With another SSN last-4 it is his."""
+    house = dict(last_name="Johnson", street="7913 Orchard Ct", city="Kansas City",
+                 state="MO", zip="64104")
+    there = dict(last_name="Johnson", street="4752 Center Blvd", city="Atlanta",
+                 state="GA", zip="30346")
+    rows = [dict(house, record_id="1", first_name="William", middle_name="E", suffix="JR"),
+            dict(house, record_id="2", first_name="William", middle_name="E", suffix="SR"),
+            dict(house, record_id="3", first_name="William", ssn_last4="1589",
+                 phone="816-555-0193", phone_type="mobile"),
+            dict(there, record_id="4", first_name="Billy", dob="1989", ssn_last4=ssn_here,
+                 phone="404-555-0105", phone_type="landline"),
+            dict(there, record_id="5", first_name="Billy", dob="1989", ssn_last4=ssn_here),
+            dict(there, record_id="6", first_name="William")]
+    ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
+    assert ids[3] == ids[4] != ids[2]
+    assert (ids[5] == ids[3]) is joins
 
 
 @pytest.mark.parametrize("phone_type, joins", [("mobile", True), ("landline", False)])

@@ -375,7 +375,7 @@ def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
             return True
     if not a[0] or not b[0] or a[0] == b[0]:
         return False
-    test = _iso_dobs_conflict if level == DOB_STRICT else _iso_dobs_far
+    test = iso_dobs_conflict if level == DOB_STRICT else _iso_dobs_far
     return any(test(x, y) for x in a[0] for y in b[0])
 
 
@@ -495,7 +495,8 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges):
     return chosen, ambiguous
 
 
-def _iso_dobs_conflict(x: str, y: str) -> bool:
+def iso_dobs_conflict(x: str, y: str) -> bool:
+    """Two ISO dates that are neither equal, day/month transposed nor one typo apart."""
     if x == y:
         return False
     if len(x) == len(y) == 10 and x[:4] == y[:4] and x[5:7] == y[8:10] and x[8:10] == y[5:7]:
@@ -587,6 +588,19 @@ def suffix_namesakes(*keys, middle, suffix):
     out[with_middle] = bare_bearer[k[with_middle]] | np.isin(
         k[with_middle] * width + middle[with_middle], pair)
     return out
+
+
+def generation_families(first, last, place, *, suffix):
+    """Per record: do records of its name (int codes) in its ``place`` (an address, a
+    ZIP area) carry two different generation suffixes: a Jr and a Sr of the name live
+    there?  Numpy group-bys only."""
+    import numpy as np
+
+    key = dense_key(first, last, place)
+    if not len(key) or key.max(initial=-1) < 0:
+        return np.zeros(len(key), dtype=bool)
+    suffixes = _distinct_per_group(key, np.asarray(suffix, np.int64), int(key.max()) + 1)
+    return (key >= 0) & (suffixes >= 2)[np.maximum(key, 0)]
 
 
 def generational_addresses(first, last, dob, address, *, suffix):

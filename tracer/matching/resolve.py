@@ -23,7 +23,8 @@ from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, YEAR_TOLERANCE, cluster_pairs,
-                         dense_key, generational_addresses, namesake_groups, suffix_namesakes)
+                         generation_families, generational_addresses, iso_dobs_conflict,
+                         namesake_groups, suffix_namesakes)
 from .comparisons import (CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison,
                           extra_comparison)
 from .levels import pair_levels
@@ -314,6 +315,14 @@ NAMESAKE_WIDE = (("first_any", "last_key", "zip5"), ("first_any", "last_letters"
                  ("first_any", "middle_initial", "last_key", "anywhere"))
 
 
+#: Where a Jr and a Sr of a name both show up (two suffixes of the name in one ZIP area,
+#: at one house or two), a family of that name lives.
+FAMILY_PLACE = "zip3"
+#: A refused pair this probable (partial SSN and the name, say) still says its two
+#: clusters may be one man: enough to suspect, never to merge.
+TIE_PROBABILITY = 0.5
+
+
 def _last_letters(table: RecordTable) -> np.ndarray:
     """Codes of the surname's letters, sorted (SCOTT, SCTOT and CSOTT agree)."""
     codes, values = table.coded("last")
@@ -331,9 +340,10 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     address, by records that conflict on a hard identifier or carry a generation suffix,
     or in its ZIP by a record with a generation suffix (a Jr and a Sr), could belong to
     either namesake: it joins nothing.  One whose first name, middle initial and surname
-    a suffix bearer shares only elsewhere joins through its email or mobile, or a man no
-    Jr/Sr family of its name could be (:func:`generation_risk`).  Numpy
-    group-bys over the coded columns (:func:`.clustering.namesake_groups`)."""
+    a suffix bearer shares only elsewhere, or whose name a Jr and a Sr carry in its ZIP
+    area (:data:`FAMILY_PLACE`), joins through its email or mobile, or a man no Jr/Sr
+    family of its name could be (:func:`generation_risk`).  Numpy group-bys over the
+    coded columns (:func:`.clustering.namesake_groups`)."""
     n = len(table)
     none = np.full(n, -1, dtype=np.int64)
     if not all(c in table.columns for c in ("first_any", "last", "last_key")):
@@ -359,6 +369,9 @@ def namesakes(table: RecordTable) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
                 far |= hit
             else:
                 in_any |= hit
+    if FAMILY_PLACE in table.columns:
+        far |= generation_families(column("first_any"), column("last_key"),
+                                   column(FAMILY_PLACE), suffix=sfx)
     if all(c in table.columns for c in ("dob", "addr_key")):
         in_any |= generational_addresses(column("first_any"), column("last_key"),
                                          column("dob"), column("addr_key"), suffix=sfx)
@@ -371,9 +384,10 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
     cluster: could that cluster be one of the men of a Jr/Sr family of its name?
 
     Yes when the cluster holds a generation suffix, or when a family of the name (one
-    address where the name carries two different suffixes) has a man whose birth years
-    are within :data:`YEAR_TOLERANCE` of the cluster's, or either's years are unknown.
-    A man born in another generation than both is not that family's."""
+    ZIP area where the name carries two different suffixes) has a man whose birth years
+    are within :data:`YEAR_TOLERANCE` of the cluster's, or either's years are unknown,
+    and whose full DOBs or SSN last-4s do not say he is someone else.  A man born in
+    another generation than both, or on another day, is not that family's."""
     n = len(table)
     out = np.zeros(n, dtype=bool)
     sfx = table.codes("suffix")
@@ -391,26 +405,54 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
     first, last = table.codes("first_any"), table.codes("last_key")
     middle = table.codes("middle_initial") if "middle_initial" in table.columns \
         else np.full(n, -1, dtype=np.int64)
-    at = dense_key(first, last, table.codes("addr_key"))
-    with_suffix = np.unique(np.stack([at[(at >= 0) & bearer], sfx[(at >= 0) & bearer]], axis=1),
-                            axis=0)
-    suffixes_at = np.bincount(with_suffix[:, 0], minlength=int(at.max(initial=0)) + 1)
-    family = (at >= 0) & (suffixes_at >= 2)[np.maximum(at, 0)] & ~namesake_bare(table)
-    men: dict[tuple[int, int], set[tuple[int, int, int]]] = {}
+    family = generation_families(first, last, table.codes(FAMILY_PLACE), suffix=sfx) \
+        & ~namesake_bare(table)
+    men: dict[tuple[int, int], set[tuple[int, int, int, int]]] = {}
     for k in np.flatnonzero(family).tolist():
         c = labels[k]
         men.setdefault((int(first[k]), int(last[k])), set()).add(
-            (int(middle[k]), int(lo[c]), int(hi[c])))
-    for k in np.flatnonzero(candidates & ~out).tolist():
+            (int(middle[k]), int(lo[c]), int(hi[c]), int(c)))
+    pending = np.flatnonzero(candidates & ~out)
+    wanted = np.unique(np.concatenate([labels[family], labels[pending]]))
+    known = _cluster_identifiers(table, labels, wanted)
+    for k in pending.tolist():
         c, mk = labels[k], int(middle[k])
-        for m, men_lo, men_hi in men.get((int(first[k]), int(last[k])), ()):
+        for m, men_lo, men_hi, men_c in men.get((int(first[k]), int(last[k])), ()):
             if m >= 0 and mk >= 0 and m != mk:
+                continue
+            if _other_man(known.get(int(c)), known.get(men_c)):
                 continue
             if hi[c] < 0 or men_hi < 0 or (lo[c] - YEAR_TOLERANCE <= men_hi
                                            and men_lo <= hi[c] + YEAR_TOLERANCE):
                 out[k] = True
                 break
     return out
+
+
+def _cluster_identifiers(table: RecordTable, labels: np.ndarray, wanted: np.ndarray
+                         ) -> dict[int, tuple[frozenset, frozenset]]:
+    """(full DOBs, SSN last-4 codes) of each cluster in ``wanted``."""
+    dob = table.column("dob")
+    ssn = table.codes("ssn_last4")
+    sets: dict[int, tuple[set, set]] = {}
+    for k in np.flatnonzero(np.isin(labels, wanted)).tolist():
+        dobs, ssns = sets.setdefault(int(labels[k]), (set(), set()))
+        if dob[k]:
+            dobs.add(dob[k])
+        if ssn[k] >= 0:
+            ssns.add(int(ssn[k]))
+    return {c: (frozenset(d), frozenset(s)) for c, (d, s) in sets.items()}
+
+
+def _other_man(a, b) -> bool:
+    """Do two clusters' identifiers say they are two men: full DOBs that all conflict,
+    or SSN last-4s that share none?"""
+    if a is None or b is None:
+        return False
+    (dobs_a, ssns_a), (dobs_b, ssns_b) = a, b
+    if dobs_a and dobs_b and all(iso_dobs_conflict(x, y) for x in dobs_a for y in dobs_b):
+        return True
+    return bool(ssns_a and ssns_b and not ssns_a & ssns_b)
 
 
 def namesake_bare(table: RecordTable) -> np.ndarray:
@@ -512,7 +554,7 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # A bare namesake that has an email or a mobile number (one person's; a shared house
     # or landline is the family's) joins through them only, instead of nothing.  A
     # namesake of a Jr or Sr seen only elsewhere (same first name, middle initial and
-    # surname) joins through them too, or a record with a DOB or SSN last-4 and no
+    # surname), or of a Jr and a Sr in its ZIP area, joins through them too, or a record with a DOB or SSN last-4 and no
     # suffix, unless that man could be one of a Jr/Sr family's (second pass below).
     personal = np.zeros(len(table), dtype=bool)
     for column in PERSONAL_CONTACTS:
@@ -541,8 +583,14 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
     again = False
     if in_group.any():
-        suspect = bare & ~isolated & ~through_contact & ~far & \
-            np.isin(labels, np.unique(labels[in_group]))
+        family = np.unique(labels[in_group])
+        # ... or reached a cluster that a refused but probable pair (an SSN last-4 and
+        # the name) ties to such a cluster: that cluster may be one of the men.
+        tied = evidence & ~allowed & (probability >= TIE_PROBABILITY)
+        tl, tr = labels[left[tied]], labels[right[tied]]
+        family = np.union1d(family, np.concatenate([tr[np.isin(tl, family)],
+                                                    tl[np.isin(tr, family)]]))
+        suspect = bare & ~isolated & ~through_contact & ~far & np.isin(labels, family)
         if suspect.any():
             isolated = isolated | suspect
             again = True
