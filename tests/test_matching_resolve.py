@@ -167,6 +167,24 @@ def test_a_namesake_of_a_jr_elsewhere_joins_a_man_no_family_could_be(contact, pe
     assert (ids[2] == ids[0]) is (personal or not could_be_him)
 
 
+@pytest.mark.parametrize("born, joins", [("1962-09-15", False), ("1985-06-01", True),
+                                         ("1921-06-01", True)])
+def test_a_sr_of_unknown_birth_is_dated_by_his_jr(born, joins):
+    """The Sr of a JOHN Q QUADE family elsewhere gives no DOB, but his Jr was born in
+    1990, so the Sr was born between 1940 and 1975: a bare JOHN Q QUADE record here may
+    join a man born in 1985 or 1921 (neither of that family's men), not one born in 1962."""
+    home = dict(first_name="John", middle_name="Q", last_name="Quade", street="12 Oak St",
+                city="Springfield", state="IL", zip="62704")
+    rows = [dict(home, record_id="1", dob=born, phone="217-555-0101", phone_type="landline"),
+            dict(home, record_id="2", dob=born, ssn_last4="4321"),
+            dict(home, record_id="3"),
+            dict(_ELSEWHERE, record_id="4", suffix="JR", dob="1990-04-02"),
+            dict(_ELSEWHERE, record_id="5", suffix="SR")]
+    ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
+    assert ids[0] == ids[1] != ids[3]
+    assert (ids[2] == ids[0]) is joins
+
+
 @pytest.mark.parametrize("family_zip, joins", [("97209", False), ("10012", True)])
 def test_a_bare_record_near_a_jr_and_sr_joins_no_man_of_the_name(family_zip, joins):
     """A Jr and a Sr JOHN SNYDER (no middle initial given) live in one ZIP area.  A bare

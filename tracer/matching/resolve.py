@@ -23,7 +23,7 @@ from ..errors import InputError
 from .blocking import (DEFAULT_MAX_BLOCK, PEOPLE_RULES, BlockingReport, BlockingRule, block_on,
                        candidate_pairs, rules_for)
 from .clustering import (DOB_NEAR, DOB_STRICT, DOB_WAIVED, YEAR_TOLERANCE, cluster_pairs,
-                         generation_families, generational_addresses, iso_dobs_conflict,
+                         dense_key, generation_families, generational_addresses, iso_dobs_conflict,
                          namesake_groups, suffix_namesakes)
 from .comparisons import (CROSSED_DEFAULT_M, EXTRA_DEFAULT_M, PEOPLE_COMPARISONS, Comparison,
                           extra_comparison)
@@ -407,11 +407,12 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
         else np.full(n, -1, dtype=np.int64)
     family = generation_families(first, last, table.codes(FAMILY_PLACE), suffix=sfx) \
         & ~namesake_bare(table)
+    men_lo, men_hi = _generation_years(table, labels, family, lo, hi)
     men: dict[tuple[int, int], set[tuple[int, int, int, int]]] = {}
     for k in np.flatnonzero(family).tolist():
         c = labels[k]
         men.setdefault((int(first[k]), int(last[k])), set()).add(
-            (int(middle[k]), int(lo[c]), int(hi[c]), int(c)))
+            (int(middle[k]), int(men_lo[c]), int(men_hi[c]), int(c)))
     pending = np.flatnonzero(candidates & ~out)
     wanted = np.unique(np.concatenate([labels[family], labels[pending]]))
     known = _cluster_identifiers(table, labels, wanted)
@@ -427,6 +428,49 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
                 out[k] = True
                 break
     return out
+
+
+#: A Sr is at least, and at most, this many years older than his Jr.
+GENERATION_GAP = (15, 50)
+
+
+def _generation_years(table: RecordTable, labels: np.ndarray, family: np.ndarray,
+                      lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Birth-year spans per cluster (``lo``/``hi``, -1 unknown), those of a family's Jr
+    or Sr of unknown birth filled in from the other man's: a Sr born in 1950 has a Jr
+    born between 1965 and 2000 (:data:`GENERATION_GAP`)."""
+    codes, values = table.coded("suffix")
+    index = {v: i for i, v in enumerate(values)}
+    n = len(table)
+    role = {}
+    for name in ("JR", "SR"):
+        flag = np.zeros(n, dtype=bool)
+        if name in index:
+            flag[labels[codes == index[name]]] = True
+        role[name] = flag
+    place = dense_key(table.codes("first_any"), table.codes("last_key"),
+                      table.codes(FAMILY_PLACE))
+    spans: dict[tuple[int, str], tuple[int, int]] = {}
+    members = np.flatnonzero(family).tolist()
+    for k in members:
+        c = labels[k]
+        for name, flag in role.items():
+            if hi[c] >= 0 and flag[c]:
+                a, b = spans.get((int(place[k]), name), (lo[c], hi[c]))
+                spans[(int(place[k]), name)] = (min(a, lo[c]), max(b, hi[c]))
+    lo, hi = lo.copy(), hi.copy()
+    young, old = GENERATION_GAP
+    for k in members:
+        c = labels[k]
+        if hi[c] >= 0 or role["JR"][c] == role["SR"][c]:
+            continue
+        if role["SR"][c] and (int(place[k]), "JR") in spans:
+            a, b = spans[(int(place[k]), "JR")]
+            lo[c], hi[c] = a - old, b - young
+        elif role["JR"][c] and (int(place[k]), "SR") in spans:
+            a, b = spans[(int(place[k]), "SR")]
+            lo[c], hi[c] = a + young, b + old
+    return lo, hi
 
 
 def _cluster_identifiers(table: RecordTable, labels: np.ndarray, wanted: np.ndarray
