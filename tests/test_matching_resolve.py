@@ -346,18 +346,19 @@ def test_without_the_group_crossed_lines_count_against():
     assert evidence["line1"][0] == "else" and evidence["line1"][1] < 0
 
 
-@pytest.mark.parametrize("left_id, right_id, blocked", [
-    ("3116798", "3116789", True),     # two digits swapped at the end
-    ("3116798", "3126798", True),     # one digit mistyped in the first half
-    ("3116798", "9116790", False),    # both halves differ
-    ("31167", "31168", False),        # too short to block on halves
+@pytest.mark.parametrize("left_id, right_id, right_first, blocked", [
+    ("3116798", "3116789", "Vanessa", True),     # two digits swapped at the end
+    ("3116798", "3126798", "Vanessa", True),     # one digit mistyped in the first half
+    ("3116798", "3116789", "Flynn", True),       # ... and another first name keyed
+    ("3116798", "9116790", "Vanessa", False),    # both halves differ
+    ("31167", "31168", "Vanessa", False),        # too short to block on halves
 ])
-def test_a_mistyped_identifier_still_blocks_the_pair(left_id, right_id, blocked):
+def test_a_mistyped_identifier_still_blocks_the_pair(left_id, right_id, right_first, blocked):
     """Nothing else puts these two records in one block (names misspelt, other ZIPs,
     no DOB): only a half of the identifier can."""
     rows = [dict(record_id="a", first_name="Vanessa", last_name="George", zip="41220",
                  sid=left_id),
-            dict(record_id="b", first_name="Vanessa", last_name="Geogre", zip="85120",
+            dict(record_id="b", first_name=right_first, last_name="Geogre", zip="85120",
                  sid=right_id)]
     result = resolve_rows(rows, ResolveConfig(extra_kinds={"sid": "identifier"}))
     assert (len(result.left) == 1) is blocked

@@ -167,9 +167,14 @@ def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[
         if kind in ("identifier", "exact") and table.has_values(column):
             rules.append(block_on(column, covers=(column,), name=column))
         if kind == "identifier":
+            # A typo or two swapped digits leave one half whole, whatever the names say
+            # (a first name keyed as another, names swapped); the first initial narrows
+            # a half that is too common to block on alone.
             for part, label in ((0, "first"), (1, "second")):
                 half = identifier_half(column, part)
                 if table.has_values(half):
+                    rules.append(block_on(half, covers=(column,), name=f"{column} {label} half",
+                                          trains_m=False))
                     rules.append(block_on(half, "first_initial", covers=(column,),
                                           name=f"{column} {label} half + first initial",
                                           trains_m=False))
