@@ -1,10 +1,13 @@
-"""Blocking: oversized blocks are split by the rule's extra keys, pairs come in chunks."""
+"""Blocking: oversized blocks are split by the rule's extra keys, pairs come in chunks,
+the people rules reach misspelt names."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from tracer.matching.blocking import RuleReport, block_on, candidate_pairs, rule_pairs
+from tracer.matching.blocking import (PEOPLE_RULES, RuleReport, block_on, candidate_pairs,
+                                      rule_pairs, rules_for)
 from tracer.matching.table import RecordTable
 
 FIRSTS = ["ANNA", "BRUCE", "CARL", "DIANA", "EDGAR"]
@@ -44,3 +47,24 @@ def test_chunked_pairs_equal_one_chunk_and_the_union_is_deduplicated():
     left, right, report = candidate_pairs(table, [rule, block_on("last_key", "first_initial")])
     assert np.all(left < right) and report.total == len(set(zip(left.tolist(),
                                                                 right.tolist())))
+
+
+@pytest.mark.parametrize("second, blocked", [
+    # a move within the ZIP, the first name misspelt: same surname and first initial
+    (dict(first_name="Jonahtan", last_name="Brennan", zip="62704"), True),
+    # ... the surname misspelt: same first name and middle initial
+    (dict(first_name="Jonathan", middle_name="L", last_name="Vrennan", zip="62704"), True),
+    # ... without a middle initial to go on, nothing ties the two
+    (dict(first_name="Jonathan", last_name="Vrennan", zip="62704"), False),
+    # a misspelt first name in another part of the country
+    (dict(first_name="Jonahtan", last_name="Brennan", zip="90210"), False),
+])
+def test_a_move_within_a_zip_with_a_misspelt_name_is_blocked(second, blocked):
+    first = dict(record_id="a", first_name="Jonathan", middle_name="L", last_name="Brennan",
+                 street="12 Oak St", city="Springfield", state="IL", zip="62704")
+    other = dict(record_id="b", street="98 Elm Ave", city="Springfield", state="IL", **second)
+    table = RecordTable.from_rows([first, other], workers=1)
+    assert table.column("last_key")[0] != table.column("last_key")[1] or \
+        table.column("first_any")[0] != table.column("first_any")[1]
+    left, _right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES))
+    assert (len(left) == 1) is blocked

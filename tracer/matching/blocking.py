@@ -87,6 +87,11 @@ PEOPLE_RULES: tuple[BlockingRule, ...] = (
              name="ssn last4 + surname phonetic"),
     block_on("street", "last_key", covers=("address", "last_name"),
              name="street + surname phonetic (any zip)", trains_m=False),
+    # a typo in one name hides a move within the ZIP from the zip3 + names key
+    block_on("zip5", "last_key", "first_initial", covers=("address", "last_name"),
+             name="zip + surname phonetic + first initial", trains_m=False),
+    block_on("zip5", "first_any", "middle_initial", covers=("address", "first_name"),
+             name="zip + first name + middle initial", trains_m=False),
 )
 
 
