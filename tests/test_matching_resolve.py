@@ -185,6 +185,43 @@ def test_a_sr_of_unknown_birth_is_dated_by_his_jr(born, joins):
     assert (ids[2] == ids[0]) is joins
 
 
+def _strangers(n: int) -> list[dict]:
+    """Other people in the two towns, so that a name and an address carry weight."""
+    firsts = ["Alice", "Brian", "Carla", "Derek", "Elena", "Frank", "Gina", "Hector",
+              "Irene", "Jacob"]
+    lasts = ["Adams", "Baker", "Clark", "Dunn", "Evans", "Foster", "Grant", "Hayes"]
+    towns = [("Springfield", "MO", "65809"), ("Savannah", "GA", "31407")]
+    return [dict(record_id=f"s{i}", first_name=firsts[i % 10], last_name=lasts[i // 10 % 8],
+                 street=f"{100 + i} Pine St", city=towns[i % 2][0], state=towns[i % 2][1],
+                 zip=towns[i % 2][2], dob=f"19{50 + i % 40}-0{1 + i % 9}-1{i % 10}")
+            for i in range(n)]
+
+
+@pytest.mark.parametrize("born, joins", [("1951", False), ("1975", True)])
+def test_a_record_that_may_be_a_family_sr_stays_out_of_another_mans_cluster(born, joins):
+    """ROBERT J MOORE Sr (born 1951-07-17, SSN last-4 3634) and his Jr live in
+    Springfield.  In Savannah a ROBERT MOORE with SSN last-4 0624 lives at a house where
+    a bare-year ROBERT J MOORE born 1951 was also seen: that record may be the Sr's, and
+    the man with 0624 is not the Sr, so it stays alone.  Born in 1975, it is nobody's but
+    the Savannah man's."""
+    house = dict(first_name="Robert", middle_name="J", last_name="Moore",
+                 street="3485 Main Dr", city="Springfield", state="MO", zip="65809")
+    there = dict(first_name="Robert", last_name="Moore", street="7995 Elm St",
+                 city="Savannah", state="GA", zip="31407")
+    rows = [dict(house, record_id="1", suffix="SR", dob="1951-07-17", ssn_last4="3634"),
+            dict(house, record_id="2", dob="1951-07-17", ssn_last4="3634",
+                 phone="912-555-0130", phone_type="mobile"),
+            dict(house, record_id="3", suffix="JR"),
+            dict(house, record_id="4", suffix="JR", phone="417-555-0174", phone_type="landline"),
+            dict(there, record_id="5", ssn_last4="0624", email="robertm753@example.com"),
+            dict(there, record_id="6", ssn_last4="0624", phone="912-555-0177",
+                 phone_type="mobile"),
+            dict(there, record_id="7", middle_name="J", dob=born)] + _strangers(80)
+    ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
+    assert ids[0] == ids[1] != ids[2] == ids[3] and ids[4] == ids[5] != ids[0]
+    assert (ids[6] == ids[4]) is joins
+
+
 @pytest.mark.parametrize("family_zip, joins", [("97209", False), ("10012", True)])
 def test_a_bare_record_near_a_jr_and_sr_joins_no_man_of_the_name(family_zip, joins):
     """A Jr and a Sr JOHN SNYDER (no middle initial given) live in one ZIP area.  A bare

@@ -478,6 +478,32 @@ def _generation_years(table: RecordTable, labels: np.ndarray, family: np.ndarray
     return lo, hi
 
 
+def torn_from_family(table: RecordTable, labels: np.ndarray, family: np.ndarray,
+                     left: np.ndarray, right: np.ndarray, probable: np.ndarray) -> np.ndarray:
+    """Records with a birth year at most (no full DOB, no SSN last-4) that a probable
+    pair ties to a Jr/Sr family man's cluster (``family``) while they sit in another
+    cluster whose DOBs or SSN last-4s say it is another man: the record may be the
+    family man's, so it is as ambiguous as a seam record."""
+    n = len(table)
+    out = np.zeros(n, dtype=bool)
+    in_family = np.isin(labels, family)
+    a, b = left[probable], right[probable]
+    a_out, b_out = in_family[b] & ~in_family[a], in_family[a] & ~in_family[b]
+    record = np.concatenate([a[a_out], b[b_out]])       # outside, tied to a family man
+    man = np.concatenate([labels[b[a_out]], labels[a[b_out]]])
+    weak = (table.codes("ssn_last4") < 0) & (table.codes("dob") < 0)     # a year at most
+    joined = np.bincount(labels, minlength=n)[labels] > 1
+    keep = weak[record] & joined[record]
+    record, man = record[keep], man[keep]
+    if not len(record):
+        return out
+    known = _cluster_identifiers(table, labels, np.unique(np.concatenate([labels[record], man])))
+    for r, f in zip(record.tolist(), man.tolist()):
+        if _other_man(known.get(int(labels[r])), known.get(int(f))):
+            out[r] = True
+    return out
+
+
 def _cluster_identifiers(table: RecordTable, labels: np.ndarray, wanted: np.ndarray
                          ) -> dict[int, tuple[frozenset, frozenset]]:
     """(full DOBs, SSN last-4 codes) of each cluster in ``wanted``."""
@@ -640,6 +666,9 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
         family = np.union1d(family, np.concatenate([tr[np.isin(tl, family)],
                                                     tl[np.isin(tr, family)]]))
         suspect = bare & ~isolated & ~through_contact & ~far & np.isin(labels, family)
+        # A record with a year at most, probably a family man's, in another man's cluster.
+        suspect |= torn_from_family(table, labels, np.unique(labels[in_group]), left, right,
+                                    evidence & (probability >= TIE_PROBABILITY)) & ~isolated
         if suspect.any():
             isolated = isolated | suspect
             again = True
