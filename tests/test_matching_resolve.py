@@ -21,12 +21,13 @@ FEBRL = Path("/work/shared/data/febrl")
 
 
 @pytest.mark.skipif(not FEBRL.exists(), reason="FEBRL data not available")
-@pytest.mark.parametrize("task, floor", [("febrl4", 0.998), ("febrl3", 0.996)])
+@pytest.mark.parametrize("task, floor", [("febrl4", 0.999), ("febrl3", 0.997)])
 def test_febrl_f1_without_labels(task, floor):
     """Linkage (FEBRL4) and deduplication (FEBRL3) against the truth in rec_id, which
-    is never used to train.  Floors just under today's figures (0.9988 and 0.9969): the
-    misses left are pairs whose DOB and identity number both differ, which the
-    mixed-file guard refuses by design, and pairs that share next to nothing."""
+    is never used to train.  Floors just under today's figures (0.9991 and 0.9975):
+    every miss left traces to a record whose identity number differs outright and whose
+    DOB differs too or is missing: the mixed-file guard refuses it by design, and a
+    record that matches both it and the rest is left alone as a seam."""
     result = match_febrl.run(task)
     assert result["precision"] >= 0.999
     assert result["f1"] >= floor, result
