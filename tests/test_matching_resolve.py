@@ -223,6 +223,31 @@ def test_a_record_that_may_be_a_family_sr_stays_out_of_another_mans_cluster(born
     assert (ids[6] == ids[4]) is joins
 
 
+@pytest.mark.parametrize("seen_at, joins", [("641 Willow Rd", False), ("77 Birch Ln", True)])
+def test_a_namesake_never_joins_a_man_seen_at_the_jr_and_sr_house(seen_at, joins):
+    """JAMES J FLORES Jr (1994) and Sr (1940) share a house in Richmond.  A man of the name
+    born in 1968 lives across town; neither family man's birth year is his, but a record
+    of him (a bare year) at the Jr and Sr house says he may be one of them after all, so
+    a bare JAMES J FLORES record at his address (the other man's, perhaps) stays alone.
+    Seen at another house instead, he is no family man and the record is his."""
+    house = dict(first_name="James", middle_name="J", last_name="Flores",
+                 street="641 Willow Rd", city="Richmond", state="VA", zip="23224")
+    his = dict(first_name="James", middle_name="J", last_name="Flores",
+               street="3228 N 2nd Blvd", city="Richmond", state="VA", zip="23219")
+    rows = [dict(house, record_id="1", suffix="JR", dob="1994-08-09"),
+            dict(house, record_id="2", suffix="JR", dob="1994-08-09", ssn_last4="2650"),
+            dict(house, record_id="3", suffix="SR", dob="1940-02-02"),
+            dict(house, record_id="4", suffix="SR", dob="1940-02-02", ssn_last4="1111"),
+            dict(his, record_id="5", dob="1968-07-14", ssn_last4="0378",
+                 phone="804-555-0138", phone_type="mobile"),
+            dict(his, record_id="6", dob="1968-07-14", ssn_last4="0378"),
+            dict(house, record_id="7", street=seen_at, dob="1968", ssn_last4="0378"),
+            dict(his, record_id="8")] + _strangers(80)
+    ids = resolve_rows(rows, ResolveConfig()).cluster_ids()
+    assert ids[0] == ids[1] != ids[2] == ids[3] and ids[4] == ids[5] == ids[6] != ids[0]
+    assert (ids[7] == ids[4]) is joins
+
+
 @pytest.mark.parametrize("family_zip, joins", [("97209", False), ("10012", True)])
 def test_a_bare_record_near_a_jr_and_sr_joins_no_man_of_the_name(family_zip, joins):
     """A Jr and a Sr JOHN SNYDER (no middle initial given) live in one ZIP area.  A bare

@@ -410,8 +410,13 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
     first, last = table.codes("first_any"), table.codes("last_key")
     middle = table.codes("middle_initial") if "middle_initial" in table.columns \
         else np.full(n, -1, dtype=np.int64)
+    # The family's men: its records in clusters carrying a suffix, or at its house.
+    suffixed = np.zeros(n, dtype=bool)
+    suffixed[labels[bearer]] = True
     family = generation_families(first, last, table.codes(FAMILY_PLACE), suffix=sfx) \
-        & ~namesake_bare(table)
+        & ~namesake_bare(table) \
+        & (suffixed[labels] | generation_families(first, last, table.codes("addr_key"),
+                                                  suffix=sfx))
     men_lo, men_hi = _generation_years(table, labels, family, lo, hi)
     men: dict[tuple[int, int], set[tuple[int, int, int, int]]] = {}
     for k in np.flatnonzero(family).tolist():
@@ -480,7 +485,7 @@ def _generation_years(table: RecordTable, labels: np.ndarray, family: np.ndarray
 
 def torn_from_family(table: RecordTable, labels: np.ndarray, family: np.ndarray,
                      left: np.ndarray, right: np.ndarray, probable: np.ndarray) -> np.ndarray:
-    """Records with a birth year at most (no full DOB, no SSN last-4) that a probable
+    """Records with a bare birth year (no full DOB, no SSN last-4) that a probable
     pair ties to a Jr/Sr family man's cluster (``family``) while they sit in another
     cluster whose DOBs or SSN last-4s say it is another man: the record may be the
     family man's, so it is as ambiguous as a seam record."""
@@ -491,7 +496,8 @@ def torn_from_family(table: RecordTable, labels: np.ndarray, family: np.ndarray,
     a_out, b_out = in_family[b] & ~in_family[a], in_family[a] & ~in_family[b]
     record = np.concatenate([a[a_out], b[b_out]])       # outside, tied to a family man
     man = np.concatenate([labels[b[a_out]], labels[a[b_out]]])
-    weak = (table.codes("ssn_last4") < 0) & (table.codes("dob") < 0)     # a year at most
+    weak = (table.codes("ssn_last4") < 0) & (table.codes("dob") < 0) \
+        & (table.codes("dob_year") >= 0)                               # a bare year
     joined = np.bincount(labels, minlength=n)[labels] > 1
     keep = weak[record] & joined[record]
     record, man = record[keep], man[keep]
@@ -657,23 +663,26 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     # A record with no hard identifier that reached, through others, a cluster holding a
     # namesake (a member of a Jr/Sr family) could be the other namesake's: left alone.
     again = False
+    family = np.unique(labels[in_group])
     if in_group.any():
-        family = np.unique(labels[in_group])
-        # ... or reached a cluster that a refused but probable pair (an SSN last-4 and
-        # the name) ties to such a cluster: that cluster may be one of the men.
-        tied = evidence & ~allowed & (probability >= TIE_PROBABILITY)
+        # ... or reached a cluster that a refused but probable pair of identified
+        # records (an SSN last-4 and the name) ties to such a cluster: that cluster may
+        # be one of the men.
+        tied = evidence & ~allowed & (probability >= TIE_PROBABILITY) & ~bare[left] \
+            & ~bare[right]
         tl, tr = labels[left[tied]], labels[right[tied]]
         family = np.union1d(family, np.concatenate([tr[np.isin(tl, family)],
                                                     tl[np.isin(tr, family)]]))
         suspect = bare & ~isolated & ~through_contact & ~far & np.isin(labels, family)
-        # A record with a year at most, probably a family man's, in another man's cluster.
+        # A record with a bare year, probably a family man's, in another man's cluster.
         suspect |= torn_from_family(table, labels, np.unique(labels[in_group]), left, right,
                                     evidence & (probability >= TIE_PROBABILITY)) & ~isolated
         if suspect.any():
             isolated = isolated | suspect
             again = True
     if far.any():
-        far_suspect = far & generation_risk(table, labels, far)
+        # ... a cluster that is, or may be, a Jr/Sr family man's (as above) is one too
+        far_suspect = far & (generation_risk(table, labels, far) | np.isin(labels, family))
         if far_suspect.any():
             allowed &= ~((far_suspect[left] | far_suspect[right]) & ~contact)
             again = True
