@@ -400,7 +400,9 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
     candidates = far & (np.bincount(labels, minlength=n)[labels] > 1)
     if not candidates.any() or not bearer.any():
         return out
-    out |= candidates & np.isin(labels, np.unique(labels[bearer]))
+    suffixed = np.zeros(n, dtype=bool)         # per cluster label: carries a suffix
+    suffixed[labels[bearer]] = True
+    out |= candidates & suffixed[labels]
     year = np.asarray(table.column("dob_year"), dtype=np.int64)
     has = year > 0
     lo = np.full(n, 1 << 30, dtype=np.int64)
@@ -411,8 +413,6 @@ def generation_risk(table: RecordTable, labels: np.ndarray, far: np.ndarray) -> 
     middle = table.codes("middle_initial") if "middle_initial" in table.columns \
         else np.full(n, -1, dtype=np.int64)
     # The family's men: its records in clusters carrying a suffix, or at its house.
-    suffixed = np.zeros(n, dtype=bool)
-    suffixed[labels[bearer]] = True
     family = generation_families(first, last, table.codes(FAMILY_PLACE), suffix=sfx) \
         & ~namesake_bare(table) \
         & (suffixed[labels] | generation_families(first, last, table.codes("addr_key"),
