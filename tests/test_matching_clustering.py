@@ -102,6 +102,35 @@ def test_a_record_matching_a_jr_and_a_sr_joins_neither(dob, ssn, suffix, edges):
     assert labels[2] == 2
 
 
+@pytest.mark.parametrize("near, far, joins", [
+    # the same name at this man's exact address (17.6 bits) vs the same name across town
+    # (5.2 bits): 12.4 bits, over 5000:1 — the record is this man's
+    (1 - 2 ** -17.6, 0.974, 0),
+    (0.9999, 0.9, 0),            # 13.3 vs 3.2 bits
+    (0.9999, 0.98, None),        # 13.3 vs 5.6 bits: under SEAM_MARGIN, still ambiguous
+    (0.99, 0.98, None),          # a record at a Jr and Sr house matches both alike
+    (0.974, 1 - 2 ** -17.6, 1),  # the stronger side wins whichever it is
+])
+def test_a_seam_record_joins_a_far_stronger_cluster(near, far, joins):
+    # record 2 (a name and an address only) matches two men whose SSN last-4s differ
+    report: dict = {}
+    labels = cluster_pairs(3, [0, 1], [2, 2], [near, far], dob=_ids([None] * 3),
+                           ssn_last4=_ids(["8829", "7099", None]), suffix=_ids([None] * 3),
+                           link_threshold=0.9, bridge_strength=0.0, report=report)
+    assert labels[0] != labels[1]
+    if joins is None:
+        assert labels[2] == 2 and report["ambiguous"] == 1
+    else:
+        assert labels[2] == labels[joins] and report["ambiguous"] == 0
+
+
+def test_a_seam_margin_of_infinity_keeps_every_seam_record_ambiguous():
+    labels = cluster_pairs(3, [0, 1], [2, 2], [1 - 2 ** -17.6, 0.974], dob=_ids([None] * 3),
+                           ssn_last4=_ids(["8829", "7099", None]), suffix=_ids([None] * 3),
+                           link_threshold=0.9, bridge_strength=0.0, seam_margin=float("inf"))
+    assert labels.tolist() == [0, 1, 2]
+
+
 def test_a_record_sharing_an_identifier_is_not_ambiguous():
     # record 2 carries the Sr's SSN: it is the Sr's, even though it matches the Jr too
     labels = cluster_pairs(3, [0, 1], [2, 2], [0.95, 0.99], dob=_ids([None, None, None]),

@@ -31,6 +31,13 @@ class Edge:
     probability: float
 
 
+#: A seam record (one that matches two clusters the guard keeps apart) joins the cluster
+#: whose evidence beats every conflicting cluster's by at least this many bits (log2 of
+#: the odds ratio, 256:1): a record at the exact address of one JOHN SMITH is not
+#: ambiguous because another JOHN SMITH lives across town.  A Jr and a Sr seen at the same
+#: house match such a record about equally, so it stays ambiguous.
+SEAM_MARGIN = 8.0
+
 #: A year-only DOB more than this many years from another DOB (full or year-only) is a
 #: hard conflict: a typo moves a year by one or two, a generation by twenty or more.
 YEAR_TOLERANCE = 2
@@ -163,7 +170,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
                   tolerance=None, allowed=None, dob_year=None, isolated=None,
                   link_threshold: float = 0.9,
                   evidence_threshold: float | None = None, bridge_strength: float = 0.99,
-                  report: dict | None = None):
+                  seam_margin: float = SEAM_MARGIN, report: dict | None = None):
     """Bulk version of :func:`cluster` over arrays (``tracer resolve``, a million records).
 
     ``left``/``right``/``probability`` are the scored edges; ``dob`` (ISO strings),
@@ -183,7 +190,9 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     Ambiguity: a record at the seam between two clusters the guard keeps apart (a
     suffix-less, DOB-less "JOHN SMITH" at the address of a Jr and a Sr) that matches both,
     shares no identifier value with either and conflicts with neither could be either
-    person, so it joins neither; ``report["ambiguous"]`` counts such records.
+    person, so it joins neither, unless its strongest edge to one of them is
+    ``seam_margin`` bits (log2 odds) above its strongest to every cluster that one conflicts
+    with; ``report["ambiguous"]`` counts the records left alone.
     Records flagged ``isolated`` (namesakes, see :func:`namesake_groups`) never join:
     their edges are evidence only; ``report["isolated"]`` counts them.
     """
@@ -231,7 +240,8 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
                            _take(suffix, nodes),
                            None if dob_year is None else np.asarray(dob_year)[nodes])
         sub_roots, sub_accepted, ambiguous = _greedy_with_guard(
-            ids, local[left[edges]], local[right[edges]], tol[edges], merge[edges])
+            ids, local[left[edges]], local[right[edges]], tol[edges], merge[edges],
+            _log_odds(probability[edges]), seam_margin)
         roots[nodes] = nodes[sub_roots]
         accepted.append(edges[sub_accepted])
     if report is not None:
@@ -316,9 +326,19 @@ def _object_codes(values):
     return factorize(values.tolist() if hasattr(values, "tolist") else list(values))[0]
 
 
-def _greedy_with_guard(ids, left, right, tol, merge):
+def _log_odds(probability):
+    """log2 odds of each probability (clipped where float64 rounds it to 0 or 1)."""
+    import numpy as np
+
+    p = np.clip(np.asarray(probability, dtype=float), 1e-15, 1 - 1e-15)
+    return np.log2(p / (1 - p))
+
+
+def _greedy_with_guard(ids, left, right, tol, merge, strength=None,
+                       margin: float = SEAM_MARGIN):
     """The guarded greedy merge over edges sorted strongest first: (root per record,
-    indices of the accepted edges, ambiguous records)."""
+    indices of the accepted edges, ambiguous records).  ``strength`` (log2 odds per
+    edge) lets a seam record choose a far stronger cluster (:data:`SEAM_MARGIN`)."""
     import numpy as np
 
     # 1. Greedy merging, strongest edge first, refusing conflicting merges: the seams.
@@ -345,7 +365,8 @@ def _greedy_with_guard(ids, left, right, tol, merge):
     # 3. Each seam record chooses among the clusters it matches, or is ambiguous.
     ambiguous = 0
     if seams.any():
-        chosen, ambiguous_set = _place_seams(ids, core, seams, left, right, tol, seam_edges)
+        chosen, ambiguous_set = _place_seams(ids, core, seams, left, right, tol, seam_edges,
+                                             strength, margin)
         ambiguous = len(ambiguous_set)
         kept = []
         for k in np.flatnonzero(merge & seam_edges).tolist():
@@ -461,12 +482,15 @@ class _UnionFind:
                            count=len(self.parent))
 
 
-def _place_seams(ids, core, seams, left, right, tol, seam_edges):
+def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
+                 margin: float = SEAM_MARGIN):
     """For each seam record: the clusters (core roots, or other seam records) it may join,
-    or its membership of the ambiguous set."""
+    or its membership of the ambiguous set.  Among conflicting candidates, those more than
+    ``margin`` bits weaker than the strongest (``strength``, log2 odds per edge) drop out."""
     import numpy as np
 
     candidates: dict[int, dict[tuple, int]] = {}
+    best: dict[int, dict[tuple, float]] = {}
     for k in np.flatnonzero(seam_edges).tolist():
         a, b = int(left[k]), int(right[k])
         for x, y in ((a, b), (b, a)):
@@ -474,6 +498,9 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges):
                 key = ("s", y) if seams[y] else ("c", core.find(y))
                 cands = candidates.setdefault(x, {})
                 cands[key] = max(cands.get(key, 0), int(tol[k]))
+                if strength is not None:
+                    odds = best.setdefault(x, {})
+                    odds[key] = max(odds.get(key, -np.inf), float(strength[k]))
     chosen: dict[int, set] = {}
     ambiguous = set()
     for x in sorted(candidates):
@@ -487,8 +514,15 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges):
                   if any(m & o for m, o in zip(mine[:3], t[:3]))}
         pool = shared or found
         keys = sorted(pool)
-        if any(_sets_conflict(pool[p], pool[q], DOB_STRICT)
-               for i, p in enumerate(keys) for q in keys[i + 1:]):
+
+        def torn(keys):
+            return any(_sets_conflict(pool[p], pool[q], DOB_STRICT)
+                       for i, p in enumerate(keys) for q in keys[i + 1:])
+
+        if strength is not None and torn(keys):
+            top = max(best[x][q] for q in keys)
+            keys = [q for q in keys if best[x][q] > top - margin]
+        if torn(keys):
             ambiguous.add(x)
         else:
             chosen[x] = set(keys)
