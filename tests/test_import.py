@@ -170,3 +170,18 @@ def test_stray_delimiters_and_line_breaks_in_cells(ws):
     assert report[0]["line"] == "4" and "more fields than the header" in report[0]["reason"]
     assert ws.sql("SELECT street FROM accounts WHERE account_id='E-1'") == [("12 Oak St Apt 4",)]
     assert ws.sql("SELECT count(*) FROM accounts WHERE account_id='E-3'") == [(1,)]  # empty extras are fine
+
+
+def test_an_unmatched_quote_is_rejected_not_read_as_one_long_cell(ws):
+    # the quote after "Oak" never closes: the csv module reads the rest of the file into
+    # that one cell, so E-2 and E-3 would vanish inside E-1's street
+    path = ws.root / "quote.csv"
+    path.write_text('account_id,first_name,last_name,street,city,state,zip\n'
+                    'E-1,Ann,Lee,"12 Oak St,Springfield,IL,62704\n'
+                    'E-2,Bo,Kim,1 Elm St,Chicago,IL,60601\n'
+                    'E-3,Cy,Doe,2 Elm St,Chicago,IL,60601\n', encoding="utf-8")
+    run = ws("accounts", "import", path, "--user", "alice", "--json")
+    assert json.loads(run.stdout)["rejected"] == 1
+    report = list(csv.DictReader(path.with_name("quote.rejects.csv").open()))
+    assert report[0]["line"] == "2" and "unmatched quote" in report[0]["reason"]
+    assert "E-2" in report[0]["street"]            # the swallowed rows are in the report

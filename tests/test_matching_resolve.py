@@ -465,3 +465,30 @@ def test_trained_model_counts_disagreement_on_identifiers_against_a_match():
     assert bf["dob"]["exact"] > 8 and bf["address"]["exact"] > 8
     sessions = {s["rule"] for s in model.trained_on["em_sessions"]}
     assert "address" not in sessions and "phone + surname phonetic" not in sessions
+
+
+def test_cli_reports_what_it_could_not_read_and_still_resolves_every_row(ws):
+    """OUT.problems.csv: each refused value and suspect row by input line; no full DOB or
+    SSN in it; every row is still in OUT; a clean run removes a stale report."""
+    src = ws.root / "messy.csv"
+    src.write_text(
+        "record_id,first_name,last_name,dob,ssn_last4,street,zip,phone,email\n"
+        "1,John,Smith,13/45/1980,123-45-6789,12 Oak St,62704,12,not-an-email\n"
+        "2,John,Smith,1980-01-02,0378,12 Oak St,62704,217-555-0123,js@example.com,stray\n"
+        "3,Ann,Lee,1975-05-06,378,,,,\n", encoding="utf-8")
+    out = ws.root / "out.csv"
+    run = ws("resolve", src, "--out", out)
+    assert run.exit_code == 0, run.output
+    assert [r["record_id"] for r in csv.DictReader(out.open())] == ["1", "2", "3"]
+    report = ws.root / "out.problems.csv"
+    rows = list(csv.DictReader(report.open()))
+    got = {(r["line"], r["record_id"], r["field"]) for r in rows}
+    assert got == {("2", "1", "dob"), ("2", "1", "ssn_last4"), ("2", "1", "phone"),
+                   ("2", "1", "email"), ("3", "2", "row"), ("4", "3", "ssn_last4")}
+    text = report.read_text()
+    assert "6789" not in text and "1980" not in text
+    assert "problems in the input" in run.output and "out.problems.csv" in run.output
+    clean = ws.root / "clean.csv"
+    _write(clean, [dict(record_id="1", first_name="Ann", last_name="Lee")])
+    assert ws("resolve", clean, "--out", out).exit_code == 0
+    assert not report.exists()

@@ -14,7 +14,7 @@ from tracer.matching.normalize import (
     first_root, nickname_roots, normalize_address, normalize_email, normalize_name, normalize_phone,
     normalize_state, normalize_zip, parse_date, valid_state,
 )
-from tracer.matching.normalize import pub28
+from tracer.matching.normalize import normalize_ssn_last4, pub28
 from tracer.matching.normalize.dates import redact
 
 
@@ -400,3 +400,27 @@ def test_redact_hides_ssns_and_dates(text):
     assert "6789" not in shown or "12345" not in re.sub(r"\D", "", shown)
     assert not re.search(r"\d{1,2}\D+\d{1,2}\D+\d{2,4}", shown)
     assert "1961-03-05" not in shown and "03/05" not in shown
+
+
+@pytest.mark.parametrize("text, last4, problem", [
+    ("0378", "0378", None),
+    (" 1234 ", "1234", None),
+    ("XXX-XX-1234", "1234", None),
+    ("***-**-0042", "0042", None),
+    ("xxxxx5678", "5678", None),
+    ("123-45-6789", "6789", "full SSN"),          # kept, and never quoted back
+    ("123456789", "6789", "full SSN"),
+    ("378", None, "3 digits"),                    # a spreadsheet dropped the zero: no guess
+    ("12a4", None, "not 4 digits"),
+    ("N/A", None, "0 digits"),
+    ("", None, None),
+    (None, None, None),
+])
+def test_normalize_ssn_last4(text, last4, problem):
+    result = normalize_ssn_last4(text)
+    assert result.last4 == last4
+    if problem is None:
+        assert result.problems == ()
+    else:
+        assert problem in result.problems[0]
+        assert "6789" not in result.problems[0] and "123" not in result.problems[0]

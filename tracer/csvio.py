@@ -14,6 +14,11 @@ from .privacy import mask_text
 
 csv.field_size_limit(10 * 1024 * 1024)
 
+#: Why a row flagged ``__extra__`` or ``__spans__`` by :meth:`CsvSource.rows` is suspect.
+EXTRA_FIELDS = "more fields than the header has columns (a stray delimiter?)"
+SWALLOWED = ("a quoted cell runs over {lines} lines that look like whole rows "
+             "(an unmatched quote?)")
+
 
 def clean_header(name: str) -> str:
     """``"First Name "`` -> ``first_name``; BOMs and quotes stripped."""
@@ -71,7 +76,22 @@ class CsvSource:
                    for i in range(width)}
             if len(values) > width and any(v.strip() for v in values[width:]):
                 row["__extra__"] = "yes"
+            spans = self._swallowed_lines(values)
+            if spans:
+                row["__spans__"] = str(spans)
             yield start, row, values
+
+    def _swallowed_lines(self, values: list[str]) -> int:
+        """Lines in one quoted cell that look like whole rows (an unmatched quote reads
+        the rest of the file into one cell); 0 when none do."""
+        need = max(len(self.columns) - 1, 1)
+        for value in values:
+            if "\n" in value or "\r" in value:
+                lines = value.splitlines()
+                rows = sum(1 for line in lines[1:] if line.count(self.delimiter) >= need)
+                if rows:
+                    return len(lines)
+        return 0
 
     def close(self) -> None:
         if self._handle:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .consent.audit import AuditTrail, now_iso
-from .csvio import RejectReport, open_csv
+from .csvio import EXTRA_FIELDS, SWALLOWED, RejectReport, open_csv
 from .errors import InputError
 from .matching.features import _name as cached_name
 from .matching.features import features_of, pack_features
@@ -112,7 +112,9 @@ def _ssn(ws, value: str) -> tuple[str | None, str | None]:
 
 def _check_shape(row: dict[str, str]) -> None:
     if row.get("__extra__"):
-        raise RowError("more fields than the header has columns (a stray delimiter?)")
+        raise RowError(EXTRA_FIELDS)
+    if row.get("__spans__"):
+        raise RowError(SWALLOWED.format(lines=row["__spans__"]))
 
 
 def _check_dob(iso: str | None) -> str | None:

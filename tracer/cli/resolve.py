@@ -5,29 +5,76 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from bisect import bisect_right
+from collections import Counter
 from pathlib import Path
 
 import click
 
-from ..csvio import clean_header, open_csv, parse_maps
+from ..csvio import EXTRA_FIELDS, SWALLOWED, clean_header, open_csv, parse_maps
 from ..errors import InputError
 from ..matching.model import MatchModel
 from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
 from ..matching.table import EXTRA_KINDS
+from ..privacy import mask_text
 from ._common import err_console
 
 
-def _read(path: str, column_map: dict[str, str]) -> list[dict]:
+def _read(path: str, column_map: dict[str, str]) -> tuple[list[dict], list[int], list]:
+    """(rows, their line numbers, (row, problem) for rows whose shape is suspect)."""
     src = open_csv(path, column_map)
     try:
-        rows = []
+        rows, lines, shape = [], [], []
         for line, row, _raw in src.rows():
             if not row.get("record_id"):
                 row["record_id"] = f"line{line}"
+            if row.pop("__extra__", None):
+                shape.append((len(rows), EXTRA_FIELDS))
+            spans = row.pop("__spans__", None)
+            if spans:
+                shape.append((len(rows), SWALLOWED.format(lines=spans)))
             rows.append(row)
-        return rows
+            lines.append(line)
+        return rows, lines, shape
     finally:
         src.close()
+
+
+def problems_path(out_path: str | Path) -> Path:
+    """``OUT.problems.csv`` beside ``--out``: the values tracer could not read."""
+    out = Path(out_path)
+    stem = out.stem if out.suffix.lower() == ".csv" else out.name
+    return out.with_name(stem + ".problems.csv")
+
+
+def _write_problems(path: Path, result, files: list[tuple[list[dict], list[int], list]],
+                    link: bool) -> Counter:
+    """Every value a normalizer refused and every suspect row, by input line (a row's
+    values are all still resolved: nothing is dropped).  Returns counts by field."""
+    offsets = [0]
+    for rows, _lines, _shape in files:
+        offsets.append(offsets[-1] + len(rows))
+    found: list[tuple[int, str, str]] = []            # (input position, field, problem)
+    for number, (_rows, _lines, shape) in enumerate(files):
+        found += [(offsets[number] + k, "row", text) for k, text in shape]
+    position = result.input_position
+    found += [(int(position[k]), field, text) for k, field, text in result.table.problems()]
+    counts = Counter(field for _, field, _ in found)
+    if not found:
+        if path.exists():
+            path.unlink()            # a stale report from an earlier run would mislead
+        return counts
+    found.sort()
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow((["file"] if link else []) + ["line", "record_id", "field", "problem"])
+        for pos, field, text in found:
+            number = bisect_right(offsets, pos) - 1
+            rows, lines, _shape = files[number]
+            k = pos - offsets[number]
+            writer.writerow(([number + 1] if link else [])
+                            + [lines[k], rows[k]["record_id"], field, mask_text(text)])
+    return counts
 
 
 def _parse_compare(pairs) -> tuple[dict[str, str], list[tuple[str, ...]]]:
@@ -103,8 +150,9 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     clustering with the mixed-file guard.  The result does not depend on row order."""
     column_map = parse_maps(maps)
     extra, groups = _parse_compare(compares)
-    rows = _read(input_csv, column_map)
-    other = _read(link_csv, column_map) if link_csv else None
+    files = [_read(input_csv, column_map)] + ([_read(link_csv, column_map)] if link_csv else [])
+    rows = files[0][0]
+    other = files[1][0] if link_csv else None
     for name in extra:
         if rows and name not in rows[0]:
             raise InputError(f"--compare {name}: no such column in {input_csv}")
@@ -140,9 +188,16 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
             writer.writeheader()
             for row in result.pair_rows():
                 writer.writerow(row)
+    report = problems_path(out_path)
+    counts = _write_problems(report, result, files, link=other is not None)
     clusters = len(set(ids))
     err_console.print(f"{len(ids):,} records -> {clusters:,} clusters; "
                       f"{result.report.total:,} pairs compared; threshold {config.threshold}")
+    if counts:
+        by_field = ", ".join(f"{field} {n:,}" for field, n in counts.most_common())
+        err_console.print(f"{sum(counts.values()):,} problems in the input ({by_field}): "
+                          f"values that could not be read count as missing and every row "
+                          f"was still resolved; see {report}")
 
 
 def register(cli: click.Group) -> None:

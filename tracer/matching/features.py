@@ -13,7 +13,7 @@ from functools import lru_cache
 from typing import Any, Mapping
 
 from .normalize import (normalize_address, normalize_email, normalize_name, normalize_phone,
-                        parse_date)
+                        normalize_ssn_last4, parse_date)
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,7 +135,9 @@ def features_of(row: Mapping[str, Any], *, key: str | None = None,
     first_seen, _ = _as_date(g("first_seen"))
     last_seen, _ = _as_date(g("last_seen"))
     event_date, _ = _as_date(g("event_date"))
-    problems = tuple(name.problems) + tuple(addr.problems) + (tuple(phone.problems) if phone else ())
+    last4 = normalize_ssn_last4(g("ssn_last4"))
+    problems = tuple(name.problems) + tuple(addr.problems) \
+        + (tuple(phone.problems) if phone else ()) + last4.problems
     return Features(
         key=key or f"{source or g('source')}:{g('record_id') or g('account_id')}",
         source=source or g("source") or "account",
@@ -143,7 +145,7 @@ def features_of(row: Mapping[str, Any], *, key: str | None = None,
         middle_initial=name.middle[:1] if name.middle else None, middle=name.middle or None,
         last=name.last, last_key=name.last_key, suffix=name.suffix,
         dob=dob, dob_year=dob_year,
-        ssn_last4=g("ssn_last4") or None, ssn_hash=g("ssn_hash") or None,
+        ssn_last4=last4.last4, ssn_hash=g("ssn_hash") or None,
         street=addr.street, address=addr.one_line, addr_key=addr.key, zip5=addr.zip5,
         city=addr.city, state=addr.state,
         phone=phone.e164 if phone else None,

@@ -16,18 +16,22 @@ import os
 import re
 from dataclasses import dataclass, field
 from multiprocessing import get_context
-from typing import Any, Mapping, Sequence
+from typing import Any, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from .features import features_of
 from .normalize import (normalize_address, normalize_email, normalize_name, normalize_phone,
-                        parse_date)
+                        normalize_ssn_last4, parse_date)
 
 #: Features attributes carried into the table, in tuple order.
 FEATURE_COLUMNS = ("first", "first_root", "first_key", "middle_initial", "middle", "last", "last_key",
                    "suffix", "dob", "ssn_last4", "street", "addr_key", "zip5", "phone",
                    "email")
+#: The field each group of input columns is reported under when a value could not be
+#: read (``RecordTable.problems``): ``problems.<field>`` columns of the table.
+PROBLEM_FIELDS = ("name", "address", "dob", "phone", "email", "ssn_last4")
+
 #: Kinds of extra columns ``--compare COLUMN=KIND`` declares, and how values are cleaned.
 EXTRA_KINDS = ("identifier", "name", "date", "exact", "text")
 
@@ -55,6 +59,11 @@ def clean_extra(kind: str, value: Any) -> str | None:
     return " ".join(text.split())
 
 
+def _problems(result) -> str | None:
+    """A normalizer's problems as one cell (None when it read the value)."""
+    return "; ".join(result.problems) or None
+
+
 def _row_values(row: Mapping[str, Any]) -> tuple:
     """One row's table values the slow way (``features_of``); the reference that
     :func:`feature_columns` must equal."""
@@ -68,23 +77,24 @@ def _name_values(key: tuple) -> tuple:
     name = normalize_name(*key)
     return (name.first, name.first_root, name.first_key,
             name.middle[:1] if name.middle else None, name.middle or None, name.last,
-            name.last_key, name.suffix)
+            name.last_key, name.suffix, _problems(name))
 
 
 def _address_values(key: tuple) -> tuple:
     addr = normalize_address(*key)
-    return addr.street, addr.key, addr.zip5
+    return addr.street, addr.key, addr.zip5, _problems(addr)
 
 
 def _dob_values(text: str) -> tuple:
     parsed = parse_date(text)
-    return (parsed.value.isoformat() if parsed.value else None, parsed.year or -1)
+    return (parsed.value.isoformat() if parsed.value else None, parsed.year or -1,
+            _problems(parsed))
 
 
-def _phone_values(key: tuple) -> tuple[str | None, str | None]:
+def _phone_values(key: tuple) -> tuple:
     """(E.164, E.164 again when the line is a mobile: one person's, unlike a landline)."""
     phone = normalize_phone(key[0], declared_type=key[1])
-    return phone.e164, phone.e164 if phone.line_type == "mobile" else None
+    return phone.e164, phone.e164 if phone.line_type == "mobile" else None, _problems(phone)
 
 
 def _email_value(text: str) -> str | None:
@@ -127,22 +137,25 @@ def _ssn_key(g):
 
 
 def _email_values(text: str) -> tuple:
-    return (_email_value(text),)
+    email = normalize_email(text)
+    return email.email, _problems(email)
 
 
-def _as_is(value) -> tuple:
-    return (value,)
+def _ssn_values(value) -> tuple:
+    last4 = normalize_ssn_last4(value)
+    return last4.last4, _problems(last4)
 
 
-#: (row -> key, key -> output tuple, output columns, worth splitting over processes)
+#: (row -> key, key -> output tuple, output columns, worth splitting over processes);
+#: each group's last output is what its normalizer could not read (PROBLEM_FIELDS).
 _GROUPS = (
     (_name_key, _name_values, ("first", "first_root", "first_key", "middle_initial", "middle",
-                               "last", "last_key", "suffix"), True),
-    (_address_key, _address_values, ("street", "addr_key", "zip5"), True),
-    (_dob_key, _dob_values, ("dob", "dob_year"), False),
-    (_phone_key, _phone_values, ("phone", "mobile"), True),
-    (_email_key, _email_values, ("email",), False),
-    (_ssn_key, _as_is, ("ssn_last4",), False),
+                               "last", "last_key", "suffix", "problems.name"), True),
+    (_address_key, _address_values, ("street", "addr_key", "zip5", "problems.address"), True),
+    (_dob_key, _dob_values, ("dob", "dob_year", "problems.dob"), False),
+    (_phone_key, _phone_values, ("phone", "mobile", "problems.phone"), True),
+    (_email_key, _email_values, ("email", "problems.email"), False),
+    (_ssn_key, _ssn_values, ("ssn_last4", "problems.ssn_last4"), False),
 )
 
 
@@ -274,6 +287,21 @@ class RecordTable:
                 got = factorize(col.tolist())
             self._coded[name] = got
         return got
+
+    def problems(self) -> Iterator[tuple[int, str, str]]:
+        """(row, field, what could not be read) for every value a normalizer refused or
+        read only in part, in row order (problems never quote a full SSN or DOB)."""
+        present = [(f, self.coded(f"problems.{f}")) for f in PROBLEM_FIELDS
+                   if f"problems.{f}" in self.columns]
+        if not present:
+            return
+        any_problem = np.zeros(len(self), dtype=bool)
+        for _, (codes, _values) in present:
+            any_problem |= codes >= 0
+        for k in np.flatnonzero(any_problem).tolist():
+            for name, (codes, values) in present:
+                if codes[k] >= 0:
+                    yield k, name, values[codes[k]]
 
     def has_values(self, name: str) -> bool:
         col = self.columns.get(name)

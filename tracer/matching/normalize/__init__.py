@@ -19,10 +19,12 @@ from .dates import DateResult, dates_transposed, parse_date
 from .emails import EmailResult, normalize_email
 from .names import NameResult, first_root, nickname_roots, normalize_name
 from .phones import LINE_TYPES, PhoneResult, normalize_phone, normalize_phone_type
+from .ssns import Last4Result, normalize_ssn_last4
 
 __all__ = [
-    "AddressResult", "DateResult", "EmailResult", "LINE_TYPES", "NameResult", "PhoneResult",
+    "AddressResult", "DateResult", "EmailResult", "LINE_TYPES", "Last4Result", "NameResult",
+    "PhoneResult",
     "dates_transposed", "first_root", "nickname_roots", "normalize_address", "normalize_email",
     "normalize_name", "normalize_phone", "normalize_phone_type", "normalize_state",
-    "normalize_unit", "normalize_zip", "parse_date", "valid_state",
+    "normalize_ssn_last4", "normalize_unit", "normalize_zip", "parse_date", "valid_state",
 ]
