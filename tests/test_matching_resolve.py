@@ -492,3 +492,18 @@ def test_cli_reports_what_it_could_not_read_and_still_resolves_every_row(ws):
     _write(clean, [dict(record_id="1", first_name="Ann", last_name="Lee")])
     assert ws("resolve", clean, "--out", out).exit_code == 0
     assert not report.exists()
+
+
+@pytest.mark.parametrize("option, target, message", [
+    ("--out", "missing/out.csv", "does not exist"),
+    ("--out", "in.csv", "would overwrite the input file"),
+    ("--pairs", "in.csv", "would overwrite the input file"),
+    ("--settings", "missing/model.json", "does not exist"),
+])
+def test_cli_refuses_an_output_it_cannot_write_before_any_work(ws, option, target, message):
+    src = _write(ws.root / "in.csv", [dict(record_id="1", first_name="Ann", last_name="Lee")])
+    before = src.read_text()
+    args = ["--out", ws.root / "out.csv"] if option != "--out" else []
+    run = ws("resolve", src, *args, option, ws.root / target)
+    assert run.exit_code == 2 and message in run.output
+    assert src.read_text() == before

@@ -40,6 +40,20 @@ def _read(path: str, column_map: dict[str, str]) -> tuple[list[dict], list[int],
         src.close()
 
 
+def _check_writable(option: str, path: str, inputs: list[str]) -> None:
+    """Refuse, before any work, an output that cannot be written or would overwrite an
+    input file."""
+    target = Path(path)
+    parent = target.parent if str(target.parent) else Path(".")
+    if not parent.is_dir():
+        raise InputError(f"{option} {path}: folder {parent} does not exist")
+    if target.is_dir():
+        raise InputError(f"{option} {path} is a folder, not a file")
+    for source in inputs:
+        if target.exists() and Path(source).exists() and target.samefile(source):
+            raise InputError(f"{option} {path} would overwrite the input file")
+
+
 def problems_path(out_path: str | Path) -> Path:
     """``OUT.problems.csv`` beside ``--out``: the values tracer could not read."""
     out = Path(out_path)
@@ -150,6 +164,11 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     clustering with the mixed-file guard.  The result does not depend on row order."""
     column_map = parse_maps(maps)
     extra, groups = _parse_compare(compares)
+    inputs = [input_csv] + ([link_csv] if link_csv else [])
+    for option, path in (("--out", out_path), ("--pairs", pairs_path),
+                         ("--settings", settings_path)):
+        if path:
+            _check_writable(option, path, inputs)
     files = [_read(input_csv, column_map)] + ([_read(link_csv, column_map)] if link_csv else [])
     rows = files[0][0]
     other = files[1][0] if link_csv else None

@@ -193,6 +193,10 @@ def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = 
                     continue
                 distinct_codes, values = factorize([o[j] for o in outputs])
                 codes = np.append(distinct_codes, -1)[row_index]
+                if name.startswith("problems."):
+                    # rarely filled: kept as codes only (no object column per row)
+                    coded[name] = (codes.astype(np.int32), values)
+                    continue
                 column = np.empty(len(values) + 1, dtype=object)
                 column[:-1] = values
                 columns[name] = column[codes]
@@ -291,8 +295,8 @@ class RecordTable:
     def problems(self) -> Iterator[tuple[int, str, str]]:
         """(row, field, what could not be read) for every value a normalizer refused or
         read only in part, in row order (problems never quote a full SSN or DOB)."""
-        present = [(f, self.coded(f"problems.{f}")) for f in PROBLEM_FIELDS
-                   if f"problems.{f}" in self.columns]
+        present = [(f, self._coded[f"problems.{f}"]) for f in PROBLEM_FIELDS
+                   if f"problems.{f}" in self._coded]
         if not present:
             return
         any_problem = np.zeros(len(self), dtype=bool)
