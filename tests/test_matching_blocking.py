@@ -68,3 +68,30 @@ def test_a_move_within_a_zip_with_a_misspelt_name_is_blocked(second, blocked):
         table.column("first_any")[0] != table.column("first_any")[1]
     left, _right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES))
     assert (len(left) == 1) is blocked
+
+
+_BRENNAN = dict(record_id="a", first_name="Jonathan", last_name="Brennan", street="12 Oak St",
+                city="Springfield", state="IL", zip="62704", phone="217-555-0142")
+
+
+@pytest.mark.parametrize("second, blocked", [
+    # a misspelt surname (another phonetic key) with the same phone elsewhere
+    (dict(first_name="Jonathan", last_name="Vrennan", street="5 Pine Rd", city="Peoria",
+          zip="61602", phone="217-555-0142"), True),
+    # ... at the same street line in another ZIP (a ZIP typo)
+    (dict(first_name="Jonathan", last_name="Vrennan", street="12 Oak St", city="Springfield",
+          zip="62074"), True),
+    # ... with the street misspelt too, nothing is left to block on (a name in a ZIP)
+    (dict(first_name="Jonathan", last_name="Vrennan", street="12 Oka St", city="Springfield",
+          zip="62704"), False),
+    # the same street line with another first name and surname: a later occupant's
+    # record is compared by the address rule, not by these
+    (dict(first_name="Maria", last_name="Vrennan", street="5 Pine Rd", city="Peoria",
+          zip="61602"), False),
+])
+def test_a_misspelt_surname_is_blocked_by_the_first_name_and_a_contact(second, blocked):
+    other = dict(record_id="b", state="IL", **second)
+    table = RecordTable.from_rows([_BRENNAN, other], workers=1)
+    assert table.column("last_key")[0] != table.column("last_key")[1]
+    left, _right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES))
+    assert (len(left) == 1) is blocked

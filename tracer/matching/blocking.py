@@ -92,6 +92,12 @@ PEOPLE_RULES: tuple[BlockingRule, ...] = (
              name="zip + surname phonetic + first initial", trains_m=False),
     block_on("zip5", "first_any", "middle_initial", covers=("address", "first_name"),
              name="zip + first name + middle initial", trains_m=False),
+    # a misspelt surname changes its phonetic key: the first name with a shared phone or
+    # street line (any ZIP) still finds the pair
+    block_on("phone", "first_any", covers=("phone", "first_name"), name="phone + first name",
+             trains_m=False),
+    block_on("street", "first_any", covers=("address", "first_name"),
+             name="street + first name (any zip)", trains_m=False),
 )
 
 
