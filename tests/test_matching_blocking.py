@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracer.matching.blocking import (PEOPLE_RULES, RuleReport, block_on, candidate_pairs,
-                                      rule_pairs, rules_for)
+from tracer.matching.blocking import (DUPLICATES_RULE, PEOPLE_RULES, RuleReport, block_on,
+                                      candidate_pairs, rule_pairs, rules_for)
 from tracer.matching.table import RecordTable
 
 FIRSTS = ["ANNA", "BRUCE", "CARL", "DIANA", "EDGAR"]
@@ -95,3 +95,40 @@ def test_a_misspelt_surname_is_blocked_by_the_first_name_and_a_contact(second, b
     assert table.column("last_key")[0] != table.column("last_key")[1]
     left, _right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES))
     assert (len(left) == 1) is blocked
+
+
+def _copies(k: int, **extra) -> list[dict]:
+    return [dict(record_id=f"c{i}", first_name="John", last_name="Smith", dob="1980-01-02",
+                 street="12 Oak St", city="Chicago", state="IL", zip="60601", **extra)
+            for i in range(k)]
+
+
+@pytest.mark.parametrize("link", [False, True])
+def test_copies_in_an_oversized_block_are_joined_by_a_star_of_pairs(link):
+    # 50 copies of one record and 10 other John Smiths born that day: every block of the
+    # 60 is over max_block, so only the copies are paired, each with the first copy
+    others = [dict(r, record_id=f"o{i}", street=f"{i} Elm St") for i, r in enumerate(_copies(10))]
+    rows = _copies(50) + others
+    files = [i % 2 for i in range(len(rows))] if link else None
+    table = RecordTable.from_rows(rows, file=files, workers=1)
+    left, right, report = candidate_pairs(table, rules_for(table, PEOPLE_RULES), max_block=40,
+                                          link=link)
+    assert report.oversized_records == 60
+    assert report.rules[-1].label == DUPLICATES_RULE and report.total == len(left)
+    ids = table.ids
+    assert all(ids[a].startswith("c") and ids[b].startswith("c") for a, b in zip(left, right))
+    if link:
+        assert all(table.file[a] != table.file[b] for a, b in zip(left, right))
+        assert len(left) == 49          # 25 + 25 copies: each joins the other file's first
+    else:
+        assert len(left) == 49 and len(set(left.tolist())) == 1
+
+
+def test_records_that_differ_in_one_field_are_no_copies():
+    rows = _copies(30) + _copies(30, phone="312-555-0100")
+    for i, row in enumerate(rows):
+        row["record_id"] = str(i)
+    table = RecordTable.from_rows(rows, workers=1)
+    left, right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES), max_block=20)
+    phone = table.codes("phone")
+    assert len(left) == 58 and all(phone[a] == phone[b] for a, b in zip(left, right))

@@ -12,7 +12,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tracer.matching.resolve import ResolveConfig, resolve_rows
-from tracer.synthetic import generate_world
+from tracer.csvio import open_csv
+from tracer.synthetic import generate_world, iter_people_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import match_febrl  # noqa: E402
@@ -499,11 +500,47 @@ def test_cli_reports_what_it_could_not_read_and_still_resolves_every_row(ws):
     ("--out", "in.csv", "would overwrite the input file"),
     ("--pairs", "in.csv", "would overwrite the input file"),
     ("--settings", "missing/model.json", "does not exist"),
+    ("--pairs", "out.csv", "--out and --pairs name the same file"),
+    ("--settings", "list.json", "is not a tracer model"),
+    ("--threshold", "nan", "not nan"),
 ])
 def test_cli_refuses_an_output_it_cannot_write_before_any_work(ws, option, target, message):
     src = _write(ws.root / "in.csv", [dict(record_id="1", first_name="Ann", last_name="Lee")])
+    (ws.root / "list.json").write_text("[]")
     before = src.read_text()
     args = ["--out", ws.root / "out.csv"] if option != "--out" else []
-    run = ws("resolve", src, *args, option, ws.root / target)
+    value = target if option == "--threshold" else ws.root / target
+    run = ws("resolve", src, *args, option, value)
     assert run.exit_code == 2 and message in run.output
     assert src.read_text() == before
+
+
+def test_cli_says_when_records_were_too_common_to_compare_and_joins_their_copies(ws):
+    # one record keyed 450 times (a vendor file appended to itself, say)
+    rows = [dict(record_id=f"c{i}", first_name="John", last_name="Smith", dob="1980-01-02",
+                 ssn_last4="4821", street="12 Oak St", city="Chicago", state="IL", zip="60601",
+                 phone="312-555-0187", email="jsmith80@example.com") for i in range(450)]
+    rows = [dict(r, record_id=f"w{i}") for i, (r, _) in
+            enumerate(iter_people_records(2500, seed=11))] + rows
+    src = _write(ws.root / "in.csv", rows)
+    out = ws.root / "out.csv"
+    run = ws("resolve", src, "--out", out)
+    assert run.exit_code == 0, run.output
+    assert "450 records share a blocking key with over 400 others" in run.output
+    clusters = {r["record_id"]: r["cluster_id"] for r in csv.DictReader(out.open())}
+    assert len({clusters[f"c{i}"] for i in range(450)}) == 1
+
+
+def test_a_cp1252_name_far_down_the_file_is_read_as_cp1252(tmp_path):
+    # Excel on Windows: pure ASCII for 8,000 rows (more than the 64 KiB sniffed for the
+    # delimiter), then one cp1252 name: é, and a curly apostrophe as byte 0x92
+    src = tmp_path / "late.csv"
+    lines = [b"record_id,first_name,last_name"] + [b"%d,Ann,Lee" % i for i in range(8000)]
+    src.write_bytes(b"\n".join(lines + [b"PX,Ren\xe9e,O\x92Brien"]) + b"\n")
+    source = open_csv(src)
+    try:
+        last = [row for _line, row, _raw in source.rows()][-1]
+    finally:
+        source.close()
+    assert source.encoding == "cp1252"
+    assert (last["first_name"], last["last_name"]) == ("Ren\u00e9e", "O\u2019Brien")

@@ -424,3 +424,18 @@ def test_normalize_ssn_last4(text, last4, problem):
     else:
         assert problem in result.problems[0]
         assert "6789" not in result.problems[0] and "123" not in result.problems[0]
+
+
+@pytest.mark.parametrize("kwargs, first, last", [
+    (dict(first="Мария", last="Иванова"), "MARIYA", "IVANOVA"),        # Cyrillic
+    (dict(full_name="李, 王"), "WANG", "LI"),                          # CJK
+    (dict(first="Jón", last="Þórsson"), "JON", "THORSSON"),            # Þ has no NFKD form
+    (dict(first="Σωκράτης", last="Παπαδόπουλος"), "SOKRATIS", "PAPADOPOYLOS"),
+    (dict(first="José", last="Muñoz"), "JOSE", "MUNOZ"),
+    (dict(first="😀", last="Lee"), None, "LEE"),                        # no letters: dropped
+])
+def test_other_scripts_are_spelt_in_latin_letters(kwargs, first, last):
+    name = normalize_name(kwargs.get("first"), None, kwargs.get("last"), None,
+                          kwargs.get("full_name"))
+    assert (name.first, name.last) == (first, last)
+    assert bool(name.problems) is (first is None)

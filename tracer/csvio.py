@@ -3,6 +3,7 @@ and the rejected-row report.  Both importers and ``tracer resolve`` read through
 
 from __future__ import annotations
 
+import codecs
 import csv
 import re
 from dataclasses import dataclass, field
@@ -39,14 +40,21 @@ def parse_maps(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
-def _detect_encoding(sample: bytes) -> str:
+def _detect_encoding(sample: bytes, path: Path | None = None) -> str:
+    """UTF-8 when the whole file decodes as UTF-8, else cp1252 (what Excel on Windows
+    writes).  The whole file is checked, in 1 MiB chunks: one accented name on line
+    8,000 would otherwise be read as U+FFFD."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
     try:
-        sample.decode("utf-8")
+        if path is None:
+            decoder.decode(sample, final=False)
+        else:
+            with path.open("rb") as fh:
+                for chunk in iter(lambda: fh.read(1 << 20), b""):
+                    decoder.decode(chunk, final=False)
+                decoder.decode(b"", final=True)
         return "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut at the end of the sample is still UTF-8.
-        if exc.start >= len(sample) - 3:
-            return "utf-8-sig"
+    except UnicodeDecodeError:
         return "cp1252"
 
 
@@ -109,7 +117,7 @@ def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvS
         raise InputError(f"{path} is empty")
     if b"\x00" in sample:
         raise InputError(f"{path} is not a text CSV file (it contains NUL bytes)")
-    encoding = _detect_encoding(sample)
+    encoding = _detect_encoding(sample, path)
     text_sample = sample.decode(encoding, errors="replace")
     first_line = text_sample.splitlines()[0] if text_sample.splitlines() else ""
     delimiter = max(",\t;|", key=first_line.count)

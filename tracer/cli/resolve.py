@@ -40,6 +40,12 @@ def _read(path: str, column_map: dict[str, str]) -> tuple[list[dict], list[int],
         src.close()
 
 
+def _a_number(value: float | None) -> float | None:
+    if value is not None and value != value:
+        raise click.BadParameter("must be a number between 0 and 1, not nan")
+    return value
+
+
 def _check_writable(option: str, path: str, inputs: list[str]) -> None:
     """Refuse, before any work, an output that cannot be written or would overwrite an
     input file."""
@@ -154,6 +160,7 @@ class _Progress:
                    "Columns listed together (--compare address_1,address_2=text) are "
                    "also compared crosswise, for values keyed in the other column.")
 @click.option("--threshold", type=click.FloatRange(0, 1), default=None,
+              callback=lambda _ctx, _param, value: _a_number(value),
               help=f"Match probability that joins two records (default {DEFAULT_THRESHOLD}).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False),
               help="Trained model JSON: reused when it exists, written after training if not.")
@@ -165,10 +172,14 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     column_map = parse_maps(maps)
     extra, groups = _parse_compare(compares)
     inputs = [input_csv] + ([link_csv] if link_csv else [])
-    for option, path in (("--out", out_path), ("--pairs", pairs_path),
-                         ("--settings", settings_path)):
-        if path:
-            _check_writable(option, path, inputs)
+    outputs = [(o, p) for o, p in (("--out", out_path), ("--pairs", pairs_path),
+                                   ("--settings", settings_path)) if p]
+    for option, path in outputs:
+        _check_writable(option, path, inputs)
+    for i, (option, path) in enumerate(outputs):
+        for other_option, other_path in outputs[i + 1:]:
+            if Path(path).resolve() == Path(other_path).resolve():
+                raise InputError(f"{option} and {other_option} name the same file {path}")
     files = [_read(input_csv, column_map)] + ([_read(link_csv, column_map)] if link_csv else [])
     rows = files[0][0]
     other = files[1][0] if link_csv else None
@@ -178,8 +189,11 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     model = None
     if settings_path and Path(settings_path).exists():
         try:
-            model = MatchModel.from_dict(json.loads(Path(settings_path).read_text()))
-        except (ValueError, KeyError) as exc:
+            data = json.loads(Path(settings_path).read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise ValueError("expected a JSON object")
+            model = MatchModel.from_dict(data)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{settings_path} is not a tracer model: {exc}") from exc
     config = ResolveConfig(extra_kinds=extra, extra_groups=groups)
     if threshold is not None:
@@ -212,6 +226,13 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     clusters = len(set(ids))
     err_console.print(f"{len(ids):,} records -> {clusters:,} clusters; "
                       f"{result.report.total:,} pairs compared; threshold {config.threshold}")
+    oversized = result.report.oversized_records
+    if oversized:
+        rules = sum(1 for r in result.report.rules if r.skipped_blocks)
+        err_console.print(
+            f"{oversized:,} records share a blocking key with over {config.max_block:,} "
+            f"others ({rules} rule{'s' if rules != 1 else ''}): in those blocks they were "
+            f"compared only with their exact duplicates")
     if counts:
         by_field = ", ".join(f"{field} {n:,}" for field, n in counts.most_common())
         err_console.print(f"{sum(counts.values()):,} problems in the input ({by_field}): "

@@ -111,12 +111,17 @@ class RuleReport:
     skipped_records: int = 0
     #: oversized blocks split by ``split_by`` (counted before splitting)
     split_blocks: int = 0
+    #: the records of the skipped blocks (not serialized)
+    skipped: list = field(default_factory=list, repr=False)
 
 
 @dataclass
 class BlockingReport:
     rules: list[RuleReport] = field(default_factory=list)
     total: int = 0
+    #: records in a block some rule skipped (compared only with their exact duplicates
+    #: there, see :func:`duplicate_pairs`)
+    oversized_records: int = 0
 
     def table(self) -> str:
         lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'split':>8} {'skipped blocks':>15}"]
@@ -128,7 +133,9 @@ class BlockingReport:
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"total": self.total, "rules": [r.__dict__ for r in self.rules]}
+        return {"total": self.total, "oversized_records": self.oversized_records,
+                "rules": [{k: v for k, v in r.__dict__.items() if k != "skipped"}
+                          for r in self.rules]}
 
 
 def _block_codes(table: RecordTable, rule: BlockingRule) -> np.ndarray:
@@ -200,6 +207,8 @@ def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAU
             if report:
                 report.skipped_blocks += len(group_starts)
                 report.skipped_records += int(size) * len(group_starts)
+                report.skipped.append(order[group_starts[:, None] + np.arange(size)[None, :]]
+                                      .ravel())
             continue
         if report:
             report.blocks += len(group_starts)
@@ -231,6 +240,49 @@ def _sorted_unique(codes: np.ndarray) -> np.ndarray:
     return codes[keep]
 
 
+#: The report's name for the pairs :func:`duplicate_pairs` adds.
+DUPLICATES_RULE = "exact duplicates in oversized blocks"
+#: Columns two records must share (missing counting as a value) to be duplicates.
+DUPLICATE_COLUMNS = ("first", "middle", "last", "suffix", "dob", "dob_year", "ssn_last4",
+                     "addr_key", "phone", "email")
+
+
+def duplicate_pairs(table: RecordTable, members: np.ndarray, *, link: bool = False
+                    ) -> np.ndarray:
+    """Pair codes joining each of ``members`` to the first record identical to it on
+    every :data:`DUPLICATE_COLUMNS` column and declared extra column: k copies cost
+    k - 1 pairs, not k (k - 1) / 2."""
+    n = len(table)
+    columns = [c for c in (*DUPLICATE_COLUMNS, *table.extra_kinds) if c in table.columns]
+    if len(members) < 2 or not columns:
+        return np.empty(0, dtype=np.int64)
+    key = np.zeros(len(members), dtype=np.int64)
+    for name in columns:
+        values = table.codes(name)[members] + 1            # missing (-1) is a value too
+        key = key * (int(values.max(initial=0)) + 1) + values
+        key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
+    lo, hi = [], []
+    # Linking, each file's copies join the other file's first copy; deduplicating, the
+    # first copy of their own file.
+    for heads_file, file in ((0, 0), (0, 1), (1, 0)) if link else ((0, 0),):
+        head_of = np.flatnonzero(table.file[members] == heads_file) if link \
+            else np.arange(len(members))
+        tail_of = np.flatnonzero(table.file[members] == file) if link else head_of
+        if link and heads_file == file:
+            continue
+        first = {}
+        for i in head_of[np.argsort(members[head_of], kind="stable")].tolist():
+            first.setdefault(int(key[i]), int(members[i]))
+        for i in tail_of.tolist():
+            h = first.get(int(key[i]))
+            if h is not None and h != int(members[i]):
+                lo.append(min(h, int(members[i])))
+                hi.append(max(h, int(members[i])))
+    if not lo:
+        return np.empty(0, dtype=np.int64)
+    return _sorted_unique(np.asarray(lo, dtype=np.int64) * n + np.asarray(hi, dtype=np.int64))
+
+
 def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
                     max_block: int = DEFAULT_MAX_BLOCK, link: bool = False,
                     rule_codes: list | None = None
@@ -249,6 +301,19 @@ def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
         fresh = codes[~np.isin(codes, seen, assume_unique=True)] if len(seen) else codes
         rr.new_pairs = len(fresh)
         # Both sorted and disjoint: a stable sort merges the two runs.
+        seen = np.sort(np.concatenate((seen, fresh)), kind="stable")
+        report.rules.append(rr)
+    skipped = [part for rr in report.rules for part in rr.skipped]
+    if skipped:
+        # Records too common to compare all against all may still be typed twice:
+        # identical ones are joined by a star of pairs (each to the first).
+        rr = RuleReport(DUPLICATES_RULE)
+        members = np.unique(np.concatenate(skipped))
+        report.oversized_records = len(members)
+        codes = duplicate_pairs(table, members, link=link)
+        rr.pairs = len(codes)
+        fresh = codes[~np.isin(codes, seen, assume_unique=True)] if len(seen) else codes
+        rr.new_pairs = len(fresh)
         seen = np.sort(np.concatenate((seen, fresh)), kind="stable")
         report.rules.append(rr)
     report.total = len(seen)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import jellyfish
+from anyascii import anyascii
 from nicknames import NickNamer
 
 from .dates import as_text, redact
@@ -154,9 +155,14 @@ _JOINT = re.compile(r"&| AND ")
 
 @lru_cache(maxsize=65536)
 def _fold(text: str) -> str:
-    """Upper-case, strip accents, straighten apostrophes, drop periods ("A." -> "A")."""
+    """Upper-case, strip accents, straighten apostrophes, drop periods ("A." -> "A"),
+    and spell other scripts in Latin letters (ÞÓRSSON -> THORSSON, МАРИЯ -> MARIIA,
+    王 -> WANG), as US sources print them; an unreadable name is no empty name."""
     text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    if not text.isascii():     # letters only: an emoji is no name (":grinning:")
+        text = "".join(anyascii(ch) if ch.isalpha() and not ch.isascii() else ch
+                       for ch in text)
     return " ".join(text.upper().replace(".", "").split())
 
 
