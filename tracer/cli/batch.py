@@ -16,6 +16,7 @@ from rich.text import Text
 from ..batch import (BatchSpec, cancel_batch, create_batch, list_batches, resume_batch,
                      run_batch, summarize)
 from ..errors import InputError
+from ..privacy import refuse_sensitive_option
 from ._common import console, err_console, user_option, with_workspace
 from .trace import parse_as_of
 
@@ -90,7 +91,7 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 @click.group("batch", invoke_without_command=True,
              context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--purpose", metavar="CODE", help="Permissible-purpose code for every lookup.")
-@click.option("--reason", metavar="TEXT",
+@click.option("--reason", metavar="TEXT", callback=refuse_sensitive_option,
               help="Why this portfolio, now: recorded once for the batch and on every lookup.")
 @user_option
 @click.option("--accounts", "accounts_file", metavar="FILE",

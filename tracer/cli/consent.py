@@ -8,6 +8,7 @@ from ..consent.audit import AuditTrail, now_iso
 from ..consent.users import require_user
 from ..errors import InputError
 from ..matching.normalize import normalize_email, normalize_phone
+from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
 CHANNELS = ("phone", "text", "email")
@@ -26,7 +27,8 @@ def consent_group() -> None:
 @click.option("--value", required=True, help="The phone number or email address.")
 @click.option("--status", type=click.Choice(STATUSES), required=True,
               help="granted, or revoked (a revocation wins over any earlier grant).")
-@click.option("--note", default="", help="How consent was given or revoked.")
+@click.option("--note", default="", callback=refuse_sensitive_option,
+              help="How consent was given or revoked.")
 @user_option
 @with_workspace
 def consent_record(ws, account_id, channel, value, status, note, user_id) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..attachments import CONSENT_ON_ATTACH, attach, reject, undo
+from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
 
@@ -24,7 +25,8 @@ def accept_cmd(ws, lookup_id: str, contact_ref: str, user_id: str | None) -> Non
 @click.command("reject")
 @click.argument("lookup_id")
 @click.argument("contact_ref", metavar="CONTACT_REF")
-@click.option("--note", default="", help="Why it is not the debtor (e.g. wrong party answered).")
+@click.option("--note", default="", callback=refuse_sensitive_option,
+              help="Why it is not the debtor (e.g. wrong party answered).")
 @user_option
 @with_workspace
 def reject_cmd(ws, lookup_id: str, contact_ref: str, note: str, user_id: str | None) -> None:

@@ -11,6 +11,7 @@ import click
 from ..errors import InputError
 from ..lookup import LookupResult, Tracer
 from ..matching.normalize import parse_date
+from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
 EXIT_DENIED = 3
@@ -65,7 +66,7 @@ def render(result: LookupResult) -> None:
 @click.argument("account_id")
 @click.option("--purpose", required=True, metavar="CODE",
               help="Permissible-purpose code from config/purposes.toml, e.g. collect-debt.")
-@click.option("--reason", required=True, metavar="TEXT",
+@click.option("--reason", required=True, metavar="TEXT", callback=refuse_sensitive_option,
               help="Why this account, now: a real justification, recorded in the audit.")
 @user_option
 @click.option("--as-of", "as_of", metavar="DATE",

@@ -14,6 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from ..models import Decision, Reason
+from ..privacy import refuse_sensitive_text
 from .audit import AuditTrail, now_iso
 from .policy import (REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan,
                      load_policy)
@@ -105,6 +106,9 @@ class Gate:
     def open_lookup(self, req: LookupRequest, sources: Sequence[Any]) -> tuple[str, Decision]:
         """Decide, then commit the request and decision (audit + lookups row) in one
         transaction.  Returns only after the commit."""
+        # The reason goes into the permanent audit: a full SSN or DOB typed into it is
+        # refused here too, for callers of the Python API (the CLI checks at parse time).
+        refuse_sensitive_text(req.reason, "the lookup's reason")
         lookup_id = "L-" + uuid.uuid4().hex[:12]
         with self.ws.transaction() as conn:
             ctx = self._context(req, sources)
