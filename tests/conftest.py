@@ -67,7 +67,7 @@ def ws(tmp_path, monkeypatch) -> Workspace:
     assert workspace("init").exit_code == 0
     assert workspace("users", "add", "alice", "--role", "collector").exit_code == 0
     assert workspace("users", "add", "sam", "--role", "supervisor").exit_code == 0
-    assert workspace("users", "add", "carol", "--role", "compliance").exit_code == 0
+    assert workspace("users", "add", "carol", "--role", "compliance", "--user", "sam").exit_code == 0
     return workspace
 
 

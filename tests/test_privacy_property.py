@@ -67,7 +67,7 @@ def test_no_full_ssn_or_dob_leaks(first, last, ssn, dob, ssn_style, dob_style):
         for account in ("P-1", "P-2"):
             run("trace", account, "--purpose", "collect-debt", "--reason", REASON, "--user", "ann")
         run("export", "contacts", "--out", root / "c.csv", "--user", "ann")
-        run("users", "add", "rev", "--role", "compliance")
+        run("users", "add", "rev", "--role", "compliance", "--user", "ann")
         run("audit", "export", "--out", root / "a.jsonl", "--user", "rev")
         texts = outputs + [(root / "c.csv").read_text(), (root / "a.jsonl").read_text()]
         rejects = root / "p.rejects.csv"

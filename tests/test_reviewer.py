@@ -13,7 +13,7 @@ REASON = "mail returned undeliverable, need a current address"
 
 @pytest.fixture
 def history(loaded):
-    loaded("users", "add", "bob", "--role", "collector")
+    loaded("users", "add", "bob", "--role", "collector", "--user", "sam")
     for account, user in (("ACC-1", "alice"), ("ACC-2", "alice"), ("ACC-3", "bob"),
                           ("ACC-1", "sam"), ("ACC-2", "sam")):
         loaded("trace", account, "--purpose", "collect-debt", "--reason", REASON, "--user", user)
@@ -117,7 +117,7 @@ def test_stats_by_user_purpose_and_reason(history):
 
 def test_stats_highlight_users_outside_the_norm(loaded):
     for name in ("u1", "u2", "u3", "u4"):
-        loaded("users", "add", name, "--role", "supervisor")
+        loaded("users", "add", name, "--role", "supervisor", "--user", "sam")
         loaded("trace", "ACC-1", "--purpose", "collect-debt", "--reason", REASON, "--user", name)
     for _ in range(4):
         loaded("trace", "ACC-2", "--purpose", "collect-debt", "--reason", REASON, "--user", "u4")

@@ -61,7 +61,7 @@ def test_keyed_hash_depends_on_the_workspace_secret(tmp_path):
 @pytest.mark.parametrize("role, ok", [("collector", True), ("supervisor", True),
                                       ("compliance", True), ("data", True), ("admin", False)])
 def test_users_roles(ws, role, ok):
-    run = ws("users", "add", f"u-{role}", "--role", role)
+    run = ws("users", "add", f"u-{role}", "--role", role, "--user", "sam")
     assert (run.exit_code == 0) is ok
     listed = ws("users", "list").stdout
     assert (f"u-{role}" in listed) is ok

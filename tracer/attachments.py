@@ -24,7 +24,8 @@ CONSENT_ON_ATTACH = {
     "email": "none: not eligible for the Regulation F safe harbor (12 CFR 1006.6(d)(4)) "
              "until consent is recorded",
 }
-_ONE_LINE = re.compile(r"^(?P<street>.+), (?P<city>[^,]+), (?P<state>[A-Z]{2}) (?P<zip>\d{5})$")
+# The last part of a one-line address (FORMATS.md section 3): "IL 62704", "IL" or "62704".
+_LAST_LINE = re.compile(r"(?:(?P<state>[A-Z]{2}) )?(?P<zip>\d{5})|(?P<state_only>[A-Z]{2})")
 
 
 def _contact(ws, lookup_id: str, ref: str) -> dict[str, Any]:
@@ -63,11 +64,15 @@ def _current(conn, account_id: str, kind: str) -> dict[str, Any]:
 def _new_values(kind: str, value: str) -> dict[str, Any]:
     if kind != "address":
         return {kind: value}
-    match = _ONE_LINE.match(value)
-    if not match:
-        return {"street": value, "unit": None, "city": None, "state": None, "zip": None}
-    return {"street": match["street"], "unit": None, "city": match["city"],
-            "state": match["state"], "zip": match["zip"]}
+    # "STREET[ UNIT][, CITY][, ST ZIP5 | , ST | , ZIP5]", as the address normalizer
+    # writes it (its streets and cities hold no commas); the unit stays in the street.
+    street, *rest = [part.strip() for part in value.split(",")]
+    state = zip5 = None
+    if rest and (last := _LAST_LINE.fullmatch(rest[-1])):
+        state, zip5 = last["state"] or last["state_only"], last["zip"]
+        rest = rest[:-1]
+    return {"street": street, "unit": None, "city": ", ".join(rest) or None,
+            "state": state, "zip": zip5}
 
 
 def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
@@ -129,6 +134,20 @@ def reject(ws, lookup_id: str, ref: str, *, user_id: str, note: str = "") -> int
     return cur.lastrowid
 
 
+def _refuse_if_replaced(conn, attachment_id: int, account_id: str, kind: str) -> None:
+    """Attachments of one field stack: each saved the value the one before it wrote.
+    Undoing one that a later, still active attachment replaced would overwrite the later
+    value and leave the account on neither, so attachments are undone newest first."""
+    later = [r[0] for r in conn.execute(
+        "SELECT id FROM attachments WHERE account_id = ? AND kind = ? AND id > ?"
+        " AND undone_at IS NULL ORDER BY id DESC", (account_id, kind, attachment_id))]
+    if later:
+        ids = ", ".join(map(str, later))
+        which = f"attachment {ids}" if len(later) == 1 else f"attachments {ids}"
+        raise InputError(f"attachment {attachment_id} was replaced by {which}, still active "
+                         f"on {account_id}'s {kind}: undo {ids} first (newest first)")
+
+
 def undo(ws, attachment_id: int, *, user_id: str) -> dict[str, Any]:
     """Restore the account's contact data from before the attachment."""
     require_user(ws, user_id, roles=TRACING_ROLES)
@@ -142,6 +161,7 @@ def undo(ws, attachment_id: int, *, user_id: str) -> dict[str, Any]:
         raise InputError(f"attachment {attachment_id} was already undone at {undone_at}")
     restored = json.loads(previous)
     with ws.transaction() as conn:
+        _refuse_if_replaced(conn, attachment_id, account_id, kind)
         sets = ", ".join(f"{c} = ?" for c in restored)
         conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
                      [*restored.values(), now_iso(), account_id])

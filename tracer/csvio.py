@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Iterator, Sequence, TextIO
 
 from .errors import InputError
-from .privacy import mask_text
+from .privacy import is_full_date, mask_identifiers
 
 csv.field_size_limit(10 * 1024 * 1024)
 
@@ -29,14 +29,18 @@ def clean_header(name: str) -> str:
 
 def parse_maps(pairs: Sequence[str]) -> dict[str, str]:
     """``["Acct No=account_id", ...]`` -> ``{"acct_no": "account_id"}``."""
-    out = {}
+    out: dict[str, str] = {}
     for pair in pairs:
-        if "=" not in pair:
-            raise InputError(f"--map takes THEIR_COLUMN=OUR_COLUMN, got {pair!r}")
+        if pair.count("=") != 1:
+            raise InputError(f"--map takes one THEIR_COLUMN=OUR_COLUMN, got {pair!r}")
         theirs, ours = pair.split("=", 1)
-        if not theirs.strip() or not ours.strip():
+        if not clean_header(theirs) or not clean_header(ours):
             raise InputError(f"--map takes THEIR_COLUMN=OUR_COLUMN, got {pair!r}")
-        out[clean_header(theirs)] = clean_header(ours)
+        theirs, ours = clean_header(theirs), clean_header(ours)
+        if out.get(theirs, ours) != ours:
+            raise InputError(f"--map maps column {theirs!r} twice: to {out[theirs]!r} "
+                             f"and to {ours!r}")
+        out[theirs] = ours
     return out
 
 
@@ -132,14 +136,29 @@ def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvS
         raise InputError(f"{path} has no readable header row") from exc
     column_map = column_map or {}
     columns = []
-    for name in raw_header:
+    renamed = set()  # positions of the columns the map renamed
+    for i, name in enumerate(raw_header):
         cleaned = clean_header(name)
         columns.append(column_map.get(cleaned, cleaned))
-    seen = set()
+        if columns[-1] != cleaned:
+            renamed.add(i)
+    first_at: dict[str, int] = {}
     for i, name in enumerate(columns):
-        if name and name in seen:
-            columns[i] = f"{name}__dup{i}"
-        seen.add(name)
+        if not name:
+            continue
+        if name not in first_at:
+            first_at[name] = i
+            continue
+        j = first_at[name]
+        if renamed & {i, j}:
+            # Keeping both under one name would drop one column's values without a word.
+            handle.close()
+            a, b = (raw_header[k].strip() for k in (j, i))
+            how = (f"mapping {a!r} and {b!r} both to {name!r}" if {i, j} <= renamed else
+                   f"mapping {(a, b)[i in renamed]!r} to {name!r} collides with the "
+                   f"column {(a, b)[j in renamed]!r} the file already has")
+            raise InputError(f"{path}: {how}; map only one of them to {name!r}")
+        columns[i] = f"{name}__dup{i}"
     return CsvSource(path, columns, encoding, delimiter, handle, reader, raw_header)
 
 
@@ -161,9 +180,9 @@ class RejectReport:
         if self._writer is None:
             self._fh = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._fh)
-            self._writer.writerow(["line", "reason", *self.columns])
+            self._writer.writerow(["line", "reason", *map(_mask_header, self.columns)])
         values = [_mask_cell(c, row.get(c, "")) for c in self.columns]
-        self._writer.writerow([line, mask_text(reason), *values])
+        self._writer.writerow([line, mask_identifiers(reason), *values])
         self.count += 1
 
     def close(self) -> None:
@@ -173,13 +192,35 @@ class RejectReport:
             self.path.unlink()  # a stale report from an earlier run would mislead
 
 
+_SSN_WORDS = ("ssn", "social")
+_DOB_WORDS = ("dob", "birth", "born")
+
+
+def _column_kind(column: str) -> str | None:
+    """``"ssn"`` or ``"dob"`` by what a column means, whatever it is called
+    (``ssn_number``, ``ssn__dup6``, ``ssn_last4``, ``date_of_birth``); a header that is
+    itself a date (a file without a header row) is taken as a DOB to be safe."""
+    if any(word in column for word in _SSN_WORDS):
+        return "ssn"
+    if any(word in column for word in _DOB_WORDS) or is_full_date(column):
+        return "dob"
+    return None
+
+
+def _mask_header(column: str) -> str:
+    """A header that is really a data row's cell must not show it either."""
+    return _mask_cell(column, column) if is_full_date(column) else mask_identifiers(column)
+
+
 def _mask_cell(column: str, value: str) -> str:
     if not value:
         return value
-    if column == "ssn":
+    kind = _column_kind(column)
+    if kind == "ssn":
         digits = re.sub(r"\D", "", value)
         return f"XXX-XX-{digits[-4:]}" if len(digits) >= 4 else "XXX-XX-XXXX"
-    if column == "dob":
+    if kind == "dob":
         match = re.search(r"(19|20)\d\d", value)
         return f"{match.group()}-XX-XX" if match else "XX-XX-XXXX"
-    return mask_text(value)
+    # Any other column can still hold one: a 9-digit run, or "dob 01/02/1980" in a note.
+    return mask_identifiers(value)

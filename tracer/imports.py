@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import multiprocessing
 import os
 import re
@@ -18,14 +19,16 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .consent.audit import AuditTrail, now_iso
-from .csvio import EXTRA_FIELDS, SWALLOWED, RejectReport, open_csv
+from .csvio import EXTRA_FIELDS, SWALLOWED, RejectReport, clean_header, open_csv
 from .errors import InputError
 from .matching.features import _name as cached_name
 from .matching.features import features_of, pack_features
 from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
+from .privacy import is_full_date, mask_identifiers
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
+from .vendors import load_vendors
 
 ACCOUNT_COLUMNS = (
     "account_id", "first_name", "middle_name", "last_name", "suffix", "dob", "ssn",
@@ -110,6 +113,35 @@ def _ssn(ws, value: str) -> tuple[str | None, str | None]:
     return digits[-4:], ws.keyed_hash(digits, "ssn")
 
 
+# 1234.50, 1,234.50, $1,234.50: a point for decimals, commas only between groups of three.
+_AMOUNT = re.compile(r"\$?\s*(?P<number>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)")
+
+
+def _balance(value: str) -> float | None:
+    """A decimal amount owed; what could be read two ways is rejected, not guessed."""
+    text = value.strip()
+    if not text:
+        return None
+    shown = repr(text[:20])
+    if text.startswith(("-", "(")) or text.endswith("-"):
+        raise RowError(f"negative balance {shown}")
+    if re.fullmatch(r"\$?\s*\d+(?:\.\d{3})*,\d{1,2}", text):
+        raise RowError(f"ambiguous balance {shown}: a decimal comma? write it as 1234.50")
+    if re.fullmatch(r"\$?\s*\d{1,3}(?:\.\d{3})+", text):
+        raise RowError(f"ambiguous balance {shown}: a point between groups of three "
+                       "digits (a thousands separator?); write it as 1234.50")
+    match = _AMOUNT.fullmatch(text)
+    if not match:
+        if re.fullmatch(r"\$?\s*[\d.,]+", text):
+            raise RowError(f"malformed balance {shown}: commas only between groups of "
+                           "three digits, one decimal point")
+        raise RowError(f"unparseable balance {shown}")
+    amount = float(match["number"].replace(",", ""))
+    if not math.isfinite(amount):
+        raise RowError(f"unparseable balance {shown}: too large")
+    return amount
+
+
 def _check_shape(row: dict[str, str]) -> None:
     if row.get("__extra__"):
         raise RowError(EXTRA_FIELDS)
@@ -140,13 +172,7 @@ def clean_account(ws, row: dict[str, str]) -> dict:
     origin = (row.get("debt_origin") or "unknown").lower()
     if origin not in DEBT_ORIGINS:
         raise RowError(f"unknown debt_origin {origin!r}")
-    balance = None
-    if row.get("balance"):
-        text = re.sub(r"[$,\s]", "", row["balance"])
-        try:
-            balance = float(text)
-        except ValueError:
-            raise RowError("unparseable balance") from None
+    balance = _balance(row.get("balance", ""))
     return {
         "account_id": row["account_id"],
         "first_name": row["first_name"], "middle_name": row.get("middle_name") or None,
@@ -179,15 +205,53 @@ def _check_columns(source, required_any: tuple[tuple[str, ...], ...]) -> None:
     present = set(source.columns)
     for options in required_any:
         if not present.intersection(options):
-            found = ", ".join(c for c in source.columns if c) or "none"
+            found = _header_names([c for c in source.columns if c])
             raise InputError(
                 f"{source.path}: no {' or '.join(options)} column (found: {found}); "
                 "use --map THEIRS=OURS to name it")
 
 
+def _header_names(names: list[str]) -> str:
+    """Header cells for an error message: a file without a header row has a data row
+    there, so SSN- and date-shaped cells are masked (and said to look like data)."""
+    shown, data = [], False
+    for name in names:
+        dashed = name.replace("_", "-")          # clean_header turned 123-45-6789 into _
+        masked = "<a date>" if is_full_date(dashed) else mask_identifiers(dashed)
+        data |= masked != dashed
+        shown.append(masked if masked != dashed else name)
+    text = ", ".join(shown) or "none"
+    if data:
+        text += "; the first row looks like data: does the file have a header row?"
+    return text
+
+
+def _check_targets(column_map: dict[str, str] | None, targets: tuple[str, ...],
+                   kind: str) -> None:
+    for theirs, ours in (column_map or {}).items():
+        if ours not in targets:
+            raise InputError(f"--map {theirs}={ours}: {ours!r} is not a {kind} column; "
+                             f"use one of {', '.join(targets)}")
+
+
+def _check_sources(source, column_map: dict[str, str] | None,
+                   saved: dict[str, str] | None = None) -> None:
+    """Every column a --map names must be in the file: a misspelt one would do nothing.
+    A saved vendor layout (``saved``) may name columns a given month's file lacks."""
+    header = {clean_header(name) for name in source._raw_header}
+    for theirs, ours in (column_map or {}).items():
+        if theirs not in header and (saved or {}).get(theirs) != ours:
+            found = _header_names([n.strip() for n in source._raw_header if n.strip()])
+            source.close()
+            raise InputError(f"{source.path}: --map {theirs}={ours} names no column of the "
+                             f"file (found: {found or 'none'})")
+
+
 def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None = None,
                     progress: Progress | None = None) -> ImportResult:
+    _check_targets(column_map, ACCOUNT_COLUMNS, "portfolio (FORMATS.md section 1)")
     source = open_csv(path, column_map)
+    _check_sources(source, column_map)
     _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
     rejects = RejectReport(source.path, source.columns)
     result = ImportResult()
@@ -368,7 +432,10 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     duplicates and counts are the same whatever the number of workers."""
     if not _SOURCE_NAME.match(source or ""):
         raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
+    _check_targets(column_map, RECORD_FIELDS, "record extract (FORMATS.md section 2)")
     csv_source = open_csv(path, column_map)
+    layout = load_vendors().get(source) if column_map else None
+    _check_sources(csv_source, column_map, layout.columns if layout else None)
     _check_columns(csv_source, (("record_id",),
                                 ("first_name", "last_name", "full_name", "middle_name")))
     rejects = RejectReport(csv_source.path, csv_source.columns)

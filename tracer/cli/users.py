@@ -7,7 +7,8 @@ import json
 import click
 from rich.table import Table
 
-from ..consent.users import ROLES, add_user, deactivate_user, list_users
+from ..consent.users import (ROLES, add_user, deactivate_user, list_users,
+                             require_user_manager)
 from ._common import console, user_option, with_workspace
 
 
@@ -23,7 +24,10 @@ def users_group() -> None:
 @user_option
 @with_workspace
 def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
-    """Add user ID with a role (or change an existing user's role)."""
+    """Add user ID with a role (or change an existing user's role, or reactivate them).
+    Needs --user of a supervisor or compliance user, except for the first users of a
+    new workspace, added before any supervisor or compliance user exists."""
+    require_user_manager(ws, user_id, adding=True)
     created = add_user(ws, new_id, role, actor=user_id)
     console.print(f"{'Added' if created else 'Updated'} user {new_id} ({role}).")
 
@@ -33,7 +37,9 @@ def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
 @user_option
 @with_workspace
 def users_deactivate(ws, target: str, user_id: str | None) -> None:
-    """Deactivate user ID: they can no longer trace (their history stays)."""
+    """Deactivate user ID: they can no longer trace (their history stays).  Needs --user
+    of a supervisor or compliance user."""
+    require_user_manager(ws, user_id)
     deactivate_user(ws, target, actor=user_id)
     console.print(f"Deactivated user {target}.")
 

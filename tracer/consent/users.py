@@ -9,18 +9,23 @@ from ..errors import InputError
 from .audit import AuditTrail, now_iso
 
 ROLES = ("collector", "supervisor", "compliance", "data")
-_USER_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+#: Who may add, change and deactivate users.
+MANAGER_ROLES = ("supervisor", "compliance")
+# fullmatch, not ``$``: ``$`` also matches before a trailing newline.
+_USER_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._@-]{0,63}")
 
 
 def add_user(ws, user_id: str, role: str, *, actor: str | None = None) -> bool:
     """Create or update a user; returns True when created."""
-    if not _USER_ID.match(user_id or ""):
+    if not _USER_ID.fullmatch(user_id or ""):
         raise InputError(f"invalid user id {user_id!r}: use letters, digits, . _ @ - "
                          "(at most 64 characters)")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     with ws.transaction() as conn:
         existing = conn.execute("SELECT role FROM users WHERE id = ?", (user_id,)).fetchone()
+        if role not in MANAGER_ROLES:
+            _keep_a_manager(conn, user_id, f"make {user_id!r} a {role}")
         if existing:
             conn.execute("UPDATE users SET role = ?, active = 1 WHERE id = ?", (role, user_id))
         else:
@@ -33,9 +38,41 @@ def add_user(ws, user_id: str, role: str, *, actor: str | None = None) -> bool:
 
 def deactivate_user(ws, user_id: str, *, actor: str | None = None) -> None:
     with ws.transaction() as conn:
+        _keep_a_manager(conn, user_id, f"deactivate {user_id!r}")
         if conn.execute("UPDATE users SET active = 0 WHERE id = ?", (user_id,)).rowcount == 0:
             raise InputError(f"no user {user_id!r}")
         AuditTrail(ws).append("user_added", {"user": user_id, "active": False}, actor=actor)
+
+
+def _active_managers(conn) -> list[str]:
+    cur = conn.execute(f"SELECT id FROM users WHERE active = 1 AND role IN "
+                       f"({', '.join('?' * len(MANAGER_ROLES))})", MANAGER_ROLES)
+    return [r[0] for r in cur]
+
+
+def _keep_a_manager(conn, user_id: str, action: str) -> None:
+    """Refuse to remove the last active supervisor or compliance user: without one, user
+    management would fall back to the open set-up mode of a fresh workspace."""
+    if _active_managers(conn) == [user_id]:
+        raise InputError(f"cannot {action}: they are the last active supervisor or "
+                         "compliance user; add another one first")
+
+
+def require_user_manager(ws, actor: str | None, *, adding: bool = False
+                         ) -> dict[str, Any] | None:
+    """The user allowed to add, change or deactivate users: an active supervisor or
+    compliance user.  A workspace with none yet (just after `tracer init`) is being set
+    up: until the first supervisor or compliance user exists anyone may add users
+    (``adding``; returns ``None``), and nobody may deactivate one."""
+    if not _active_managers(ws.conn):
+        if adding:
+            return None
+        raise InputError("no active supervisor or compliance user yet: add one first "
+                         "(`tracer users add ID --role supervisor`)")
+    if not actor:
+        raise InputError("managing users needs a supervisor or compliance user: "
+                         "--user ID or the TRACER_USER environment variable")
+    return require_user(ws, actor, roles=MANAGER_ROLES)
 
 
 def list_users(ws) -> list[dict[str, Any]]:
