@@ -1,16 +1,36 @@
-"""The contacts export (FORMATS.md section 3), streamed from each account's latest lookup."""
+"""The contacts export (FORMATS.md section 3), streamed from each account's latest lookup.
+
+Cells are neutralized against spreadsheet formula injection as OWASP recommends: a text
+cell starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return gets a leading
+single quote, so Excel or LibreOffice shows it as text instead of running it.  An E.164
+phone (``+16175550101``: a plus and up to 15 digits, nothing that can call a function)
+is left as it is, so the ranked phones stay usable.
+"""
 
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 
 from .consent.audit import AuditTrail
+from .errors import InputError
 
 CONTACT_EXPORT_COLUMNS = (
     "account_id", "lookup_id", "kind", "rank", "value", "confidence", "identity_confidence",
     "sources", "first_seen", "last_seen", "explanation",
 )
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
+
+
+def spreadsheet_safe(value):
+    """``value`` as a CSV cell no spreadsheet will evaluate (see the module docstring)."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) \
+            and not _E164.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def export_contacts(ws, out: Path, *, account_id: str | None = None,
@@ -34,11 +54,15 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
            f" ORDER BY c.account_id, c.kind, c.rank")
     rows = accounts = 0
     last_account = None
-    with out.open("w", encoding="utf-8", newline="") as fh:
+    try:
+        fh = out.open("w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise InputError(f"cannot write {out}: {exc.strerror}") from exc
+    with fh:
         writer = csv.writer(fh)
         writer.writerow(CONTACT_EXPORT_COLUMNS)
         for row in ws.conn.execute(sql, params):
-            writer.writerow(row)
+            writer.writerow([spreadsheet_safe(cell) for cell in row])
             rows += 1
             if row[0] != last_account:
                 accounts, last_account = accounts + 1, row[0]

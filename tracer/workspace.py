@@ -197,6 +197,13 @@ class Workspace:
     def schema_version(self) -> int:
         return self.conn.execute("PRAGMA user_version").fetchone()[0]
 
+    def files(self) -> dict[str, Path]:
+        """Every file that is part of the workspace, by what it is: no output may
+        overwrite one."""
+        return {"database": self.path, "secret key": _key_path(self.path),
+                **{f"SQLite {suffix} file": self.path.with_name(self.path.name + suffix)
+                   for suffix in ("-wal", "-shm", "-journal")}}
+
     def close(self) -> None:
         self.conn.close()
 
@@ -278,8 +285,18 @@ def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
     key_path = _key_path(path)
     if not key_path.exists():
         raise WorkspaceError(f"workspace secret {key_path} is missing")
+    # `tracer init` always migrates, so a file beside its key with no schema was emptied
+    # or replaced: migrating it here would hide the loss behind a fresh, empty trail.
+    lost = WorkspaceError(
+        f"{path} is empty or not a tracer workspace, although its secret key exists: "
+        "restore it from a backup (or run `tracer init` to start an empty one)")
+    if path.stat().st_size == 0:
+        raise lost
     conn = _connect(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == 0:
+        conn.close()
+        raise lost
     if version > SCHEMA_VERSION:
         conn.close()
         raise WorkspaceError(

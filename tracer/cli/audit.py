@@ -15,7 +15,8 @@ from ..consent.review import (FINDINGS, REVIEWER_ROLES, add_finding, export_text
                               list_lookups, lookup_trail, sample, stats)
 from ..consent.users import require_user
 from ..errors import AuditIntegrityError, InputError
-from ._common import console, err_console, user_option, with_workspace
+from ..privacy import refuse_sensitive_option
+from ._common import check_output_path, console, err_console, user_option, with_workspace
 
 
 def _filters(fn):
@@ -26,11 +27,21 @@ def _filters(fn):
         click.option("--purpose", metavar="CODE", help="Only lookups under this purpose."),
         click.option("--decision", type=click.Choice(["allow", "restrict", "deny"]),
                      help="Only lookups with this outcome."),
-        click.option("--since", metavar="DATE", help="Only lookups on or after this date."),
-        click.option("--until", metavar="DATE", help="Only lookups on or before this date."),
+        click.option("--since", metavar="DATE", callback=_date_option,
+                     help="Only lookups on or after this date."),
+        click.option("--until", metavar="DATE", callback=_date_option,
+                     help="Only lookups on or before this date."),
     ]):
         fn = option(fn)
     return fn
+
+
+def _date_option(ctx, param, value):
+    """A date read like `trace --as-of` reads it (12/03/2026, 2026-12-03, ...), as ISO:
+    the audit timestamps are ISO, so raw text would compare as a string."""
+    from .trace import parse_as_of
+    parsed = parse_as_of(value, f"--{param.name}")      # InputError: one clean line, exit 2
+    return parsed.isoformat() if parsed else None
 
 
 def _reviewer(ws, user_id):
@@ -66,6 +77,7 @@ def audit_verify(ws, checkpoint: Path | None) -> None:
     trail = AuditTrail(ws)
     try:
         count = trail.verify()
+        trail.verify_complete()
         if checkpoint:
             try:
                 data = json.loads(checkpoint.read_text())
@@ -86,9 +98,14 @@ def audit_verify(ws, checkpoint: Path | None) -> None:
 @with_workspace
 def audit_checkpoint(ws, out: Path | None) -> None:
     """Print the head hash signed with the workspace secret; keep it elsewhere."""
+    if out:
+        check_output_path("--out", out, ws=ws)
     text = json.dumps(AuditTrail(ws).checkpoint(), indent=2)
     if out:
-        out.write_text(text + "\n")
+        try:
+            out.write_text(text + "\n")
+        except OSError as exc:
+            raise InputError(f"--out {out}: {exc.strerror}") from exc
         console.print(f"checkpoint written to {out}")
     else:
         click.echo(text)
@@ -168,7 +185,8 @@ def audit_sample(ws, n, seed, user_id, as_json, **filters) -> None:
 @click.argument("lookup_id")
 @click.option("--finding", type=click.Choice(FINDINGS), required=True,
               help="ok: the lookup was justified and handled well; issue: it was not.")
-@click.option("--note", required=True, help="What the reviewer found.")
+@click.option("--note", required=True, callback=refuse_sensitive_option,
+              help="What the reviewer found.")
 @user_option
 @with_workspace
 def audit_review(ws, lookup_id, finding, note, user_id) -> None:
@@ -189,10 +207,15 @@ def audit_review(ws, lookup_id, finding, note, user_id) -> None:
 def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
     """Export audit entries with their hashes, so a regulator can recompute the chain."""
     reviewer = _reviewer(ws, user_id)
+    if out:
+        check_output_path("--out", out, ws=ws)
     chunks = export_text(ws, fmt, lookup_id=lookup_id)
     if out:
-        with out.open("w", encoding="utf-8", newline="") as fh:
-            fh.writelines(chunks)
+        try:
+            with out.open("w", encoding="utf-8", newline="") as fh:
+                fh.writelines(chunks)
+        except OSError as exc:
+            raise InputError(f"--out {out}: {exc.strerror}") from exc
     else:
         for chunk in chunks:
             click.echo(chunk, nl=False)

@@ -8,7 +8,7 @@ import click
 
 from ..consent.users import require_user
 from ..export import export_contacts
-from ._common import console, user_option, with_workspace
+from ._common import check_output_path, console, user_option, with_workspace
 
 
 @click.group("export")
@@ -26,6 +26,7 @@ def export_group() -> None:
 def export_contacts_cmd(ws, out: Path, account_id, batch_id, user_id) -> None:
     """Ranked contact points from each account's latest completed lookup."""
     require_user(ws, user_id)
+    check_output_path("--out", out, ws=ws)
     rows, accounts = export_contacts(ws, out, account_id=account_id, batch_id=batch_id,
                                      actor=user_id)
     console.print(f"wrote {rows} contact points for {accounts} accounts to {out}")

@@ -11,7 +11,7 @@ from ..consent.users import require_user
 from ..errors import InputError
 from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
 from ..matching.training import workspace_model
-from ._common import user_option, with_workspace
+from ._common import check_output_path, user_option, with_workspace
 
 
 @click.command("graph")
@@ -27,7 +27,12 @@ def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
     """Records, addresses, phones and emails behind ACCOUNT_ID's lookup, with same-person
     probabilities and has-attribute dates.  --format html writes one self-contained page."""
     user = require_user(ws, user_id)
-    lookup_id = lookup_id or latest_lookup(ws, account_id)
+    if out_path:
+        check_output_path("--out", out_path, ws=ws)
+    if lookup_id:
+        _check_lookup(ws, lookup_id, account_id)
+    else:
+        lookup_id = latest_lookup(ws, account_id)
     if lookup_id is None:
         raise InputError(f"account {account_id} has no allowed lookup yet: run `tracer trace`")
     graph = load_graph(ws, lookup_id)
@@ -40,10 +45,26 @@ def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
     AuditTrail(ws).append("export", {"what": "identity graph", "format": fmt},
                           actor=user["id"], account_id=account_id, lookup_id=lookup_id)
     if out_path:
-        with open(out_path, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        try:
+            with open(out_path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise InputError(f"--out {out_path}: {exc.strerror}") from exc
     else:
         click.echo(text)
+
+
+def _check_lookup(ws, lookup_id: str, account_id: str) -> None:
+    """--lookup must name an allowed lookup of ACCOUNT_ID: another account's would be
+    shown and audited under the wrong account, and a denied one has no graph."""
+    row = ws.conn.execute("SELECT account_id, outcome FROM lookups WHERE lookup_id = ?",
+                          (lookup_id,)).fetchone()
+    if row is None:
+        raise InputError(f"--lookup {lookup_id}: no such lookup")
+    if row[0] != account_id:
+        raise InputError(f"--lookup {lookup_id} is not a lookup of account {account_id}")
+    if row[1] == "deny":
+        raise InputError(f"--lookup {lookup_id} was denied: it has no identity graph")
 
 
 def register(cli: click.Group) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 import sys
 from bisect import bisect_right
 from collections import Counter
@@ -17,7 +18,7 @@ from ..matching.model import MatchModel
 from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
 from ..matching.table import EXTRA_KINDS
 from ..privacy import mask_text
-from ._common import err_console
+from ._common import check_output_path, err_console
 
 
 def _read(path: str, column_map: dict[str, str]) -> tuple[list[dict], list[int], list]:
@@ -44,20 +45,6 @@ def _a_number(value: float | None) -> float | None:
     if value is not None and value != value:
         raise click.BadParameter("must be a number between 0 and 1, not nan")
     return value
-
-
-def _check_writable(option: str, path: str, inputs: list[str]) -> None:
-    """Refuse, before any work, an output that cannot be written or would overwrite an
-    input file."""
-    target = Path(path)
-    parent = target.parent if str(target.parent) else Path(".")
-    if not parent.is_dir():
-        raise InputError(f"{option} {path}: folder {parent} does not exist")
-    if target.is_dir():
-        raise InputError(f"{option} {path} is a folder, not a file")
-    for source in inputs:
-        if target.exists() and Path(source).exists() and target.samefile(source):
-            raise InputError(f"{option} {path} would overwrite the input file")
 
 
 def problems_path(out_path: str | Path) -> Path:
@@ -175,10 +162,10 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     outputs = [(o, p) for o, p in (("--out", out_path), ("--pairs", pairs_path),
                                    ("--settings", settings_path)) if p]
     for option, path in outputs:
-        _check_writable(option, path, inputs)
+        check_output_path(option, path, inputs=inputs)
     for i, (option, path) in enumerate(outputs):
         for other_option, other_path in outputs[i + 1:]:
-            if Path(path).resolve() == Path(other_path).resolve():
+            if os.path.realpath(path) == os.path.realpath(other_path):
                 raise InputError(f"{option} and {other_option} name the same file {path}")
     files = [_read(input_csv, column_map)] + ([_read(link_csv, column_map)] if link_csv else [])
     rows = files[0][0]

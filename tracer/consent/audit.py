@@ -157,6 +157,22 @@ class AuditTrail:
             prev_hash, expected_seq, count = stored_hash, expected_seq + 1, count + 1
         return count
 
+    def verify_complete(self) -> None:
+        """Every lookup in the working tables has its decision in the trail.
+
+        The gate writes both in one transaction, so a lookup the trail does not know
+        means entries were lost: a trail emptied, replaced or cut short, which an intact
+        but shorter chain cannot show by itself.
+        """
+        missing, first = self.ws.conn.execute(
+            "SELECT count(*), min(lookup_id) FROM lookups l WHERE NOT EXISTS (SELECT 1"
+            " FROM audit a WHERE a.lookup_id = l.lookup_id AND a.event = 'decision')"
+        ).fetchone()
+        if missing:
+            raise AuditIntegrityError(
+                None, f"the audit trail has lost entries: {missing} lookups (such as "
+                      f"{first}) have no decision entry")
+
     # -- checkpoints --------------------------------------------------------------------
     def checkpoint(self) -> dict[str, Any]:
         """A signed statement of the head: keep it outside the workspace to detect
