@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import csv
 import functools
 import logging
 import os
+import sqlite3
 import sys
 from pathlib import Path
 
@@ -40,8 +42,34 @@ class TracerGroup(click.Group):
         try:
             return super().invoke(ctx)
         except TracerError as exc:
-            err_console.print(f"[red]Error:[/red] {mask_text(str(exc))}", markup=True)
-            sys.exit(exc.exit_code)
+            _fail(str(exc), exc.exit_code)
+        except (sqlite3.DatabaseError, csv.Error, OSError, UnicodeError, RecursionError,
+                OverflowError) as exc:
+            # The environment's errors, not tracer's bugs: one line too (the traceback
+            # goes to the log with -v).
+            logging.getLogger("tracer.cli").debug("%s", exc, exc_info=True)
+            _fail(_environment_message(exc), 1 if isinstance(exc, sqlite3.DatabaseError) else 2)
+
+
+def _fail(message: str, code: int) -> None:
+    err_console.print(f"[red]Error:[/red] {mask_text(message)}", markup=True)
+    sys.exit(code)
+
+
+def _environment_message(exc: BaseException) -> str:
+    """A user's words for an error raised by sqlite, csv, the file system or Python."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        return f"the workspace database cannot be used ({exc}): is --db a tracer workspace?"
+    if isinstance(exc, csv.Error):
+        return f"a CSV file cannot be read: {exc}"
+    if isinstance(exc, UnicodeError):
+        return "a file is not text in UTF-8 or cp1252"
+    if isinstance(exc, OSError):
+        where = f" {exc.filename}" if exc.filename else ""
+        return f"cannot use{where}: {exc.strerror or exc}"
+    if isinstance(exc, RecursionError):
+        return "an expression is nested too deeply"
+    return f"a number is too large ({exc})"
 
 
 def workspace_from(ctx: click.Context):
