@@ -304,6 +304,9 @@ def test_normalize_email_rejects(text, problem):
     ("1961-03-05 12:30:00", "1961-03-05", "day"), (19610305, "1961-03-05", "day"),
     ("1961", "1961", "year"), (1961, "1961", "year"), ("1961-03", "1961-03", "month"),
     ("03/1961", "1961-03", "month"), ("March 1961", "1961-03", "month"),
+    # Excel's US date-times in a CSV export
+    ("3/5/1961 0:00", "1961-03-05", "day"), ("03/05/1961 00:00:00", "1961-03-05", "day"),
+    ("3/5/1961 12:00:00 AM", "1961-03-05", "day"),
 ])
 def test_parse_date(text, iso, precision):
     result = parse_date(text)

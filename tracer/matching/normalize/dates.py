@@ -116,7 +116,9 @@ _MONTHS = {
 
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _YMD = re.compile(r"(\d{4})([-/.])(\d{1,2})\2(\d{1,2})" + _TIME)
-_MDY = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})")
+#: Excel's US date-times ("1/2/1980 0:00", "01/02/1980 12:00:00 AM"): the time is dropped.
+_US_TIME = r"(?: \d{1,2}:\d{2}(?::\d{2})?(?: ?[AP]M)?)?"
+_MDY = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4}|\d{2})" + _US_TIME)
 _EIGHT = re.compile(r"\d{8}")
 _YM = re.compile(r"(\d{4})[-/.](\d{1,2})")
 _MY = re.compile(r"(\d{1,2})[-/.](\d{4})")
