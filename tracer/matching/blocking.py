@@ -21,6 +21,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .clustering import dense_key
 from .table import RecordTable
 
 DEFAULT_MAX_BLOCK = 400
@@ -256,31 +257,27 @@ def duplicate_pairs(table: RecordTable, members: np.ndarray, *, link: bool = Fal
     columns = [c for c in (*DUPLICATE_COLUMNS, *table.extra_kinds) if c in table.columns]
     if len(members) < 2 or not columns:
         return np.empty(0, dtype=np.int64)
-    key = np.zeros(len(members), dtype=np.int64)
-    for name in columns:
-        values = table.codes(name)[members] + 1            # missing (-1) is a value too
-        key = key * (int(values.max(initial=0)) + 1) + values
-        key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(-1)
-    lo, hi = [], []
-    # Linking, each file's copies join the other file's first copy; deduplicating, the
-    # first copy of their own file.
-    for heads_file, file in ((0, 0), (0, 1), (1, 0)) if link else ((0, 0),):
-        head_of = np.flatnonzero(table.file[members] == heads_file) if link \
-            else np.arange(len(members))
-        tail_of = np.flatnonzero(table.file[members] == file) if link else head_of
-        if link and heads_file == file:
+    # missing (code -1) is a value too: shifted to 0
+    key = dense_key(*(table.codes(name)[members] + 1 for name in columns))
+    # Deduplicating, each copy joins the first copy; linking, each file's copies join
+    # the other file's first copy (members come sorted, so "first" is the lowest index).
+    file = table.file[members]
+    plans = [(file == 0, file == 1), (file == 1, file == 0)] if link \
+        else [(np.ones(len(members), dtype=bool),) * 2]
+    out = []
+    for heads, tails in plans:
+        head_keys, first = np.unique(key[heads], return_index=True)
+        if not len(head_keys):
             continue
-        first = {}
-        for i in head_of[np.argsort(members[head_of], kind="stable")].tolist():
-            first.setdefault(int(key[i]), int(members[i]))
-        for i in tail_of.tolist():
-            h = first.get(int(key[i]))
-            if h is not None and h != int(members[i]):
-                lo.append(min(h, int(members[i])))
-                hi.append(max(h, int(members[i])))
-    if not lo:
+        head_members = members[heads][first]
+        tail_members, tail_keys = members[tails], key[tails]
+        at = np.minimum(np.searchsorted(head_keys, tail_keys), len(head_keys) - 1)
+        found = (head_keys[at] == tail_keys) & (head_members[at] != tail_members)
+        a, b = head_members[at][found].astype(np.int64), tail_members[found].astype(np.int64)
+        out.append(np.minimum(a, b) * n + np.maximum(a, b))
+    if not out:
         return np.empty(0, dtype=np.int64)
-    return _sorted_unique(np.asarray(lo, dtype=np.int64) * n + np.asarray(hi, dtype=np.int64))
+    return _sorted_unique(np.concatenate(out))
 
 
 def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
