@@ -26,8 +26,8 @@ from .matching.features import features_of, pack_features
 from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
-from .privacy import is_full_date, mask_identifiers
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
+from .privacy import is_full_date, mask_identifiers
 from .vendors import load_vendors
 
 ACCOUNT_COLUMNS = (
@@ -214,14 +214,9 @@ def _check_columns(source, required_any: tuple[tuple[str, ...], ...]) -> None:
 def _header_names(names: list[str]) -> str:
     """Header cells for an error message: a file without a header row has a data row
     there, so SSN- and date-shaped cells are masked (and said to look like data)."""
-    shown, data = [], False
-    for name in names:
-        dashed = name.replace("_", "-")          # clean_header turned 123-45-6789 into _
-        masked = "<a date>" if is_full_date(dashed) else mask_identifiers(dashed)
-        data |= masked != dashed
-        shown.append(masked if masked != dashed else name)
+    shown = ["<a date>" if is_full_date(n) else mask_identifiers(n) for n in names]
     text = ", ".join(shown) or "none"
-    if data:
+    if shown != names:
         text += "; the first row looks like data: does the file have a header row?"
     return text
 
@@ -244,7 +239,7 @@ def _check_sources(source, column_map: dict[str, str] | None,
             found = _header_names([n.strip() for n in source._raw_header if n.strip()])
             source.close()
             raise InputError(f"{source.path}: --map {theirs}={ours} names no column of the "
-                             f"file (found: {found or 'none'})")
+                             f"file (found: {found})")
 
 
 def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None = None,

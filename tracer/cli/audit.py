@@ -102,10 +102,7 @@ def audit_checkpoint(ws, out: Path | None) -> None:
         check_output_path("--out", out, ws=ws)
     text = json.dumps(AuditTrail(ws).checkpoint(), indent=2)
     if out:
-        try:
-            out.write_text(text + "\n")
-        except OSError as exc:
-            raise InputError(f"--out {out}: {exc.strerror}") from exc
+        out.write_text(text + "\n")
         console.print(f"checkpoint written to {out}")
     else:
         click.echo(text)

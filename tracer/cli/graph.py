@@ -45,11 +45,8 @@ def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
     AuditTrail(ws).append("export", {"what": "identity graph", "format": fmt},
                           actor=user["id"], account_id=account_id, lookup_id=lookup_id)
     if out_path:
-        try:
-            with open(out_path, "w", encoding="utf-8") as fh:
-                fh.write(text)
-        except OSError as exc:
-            raise InputError(f"--out {out_path}: {exc.strerror}") from exc
+        with open(out_path, "w", encoding="utf-8") as fh:   # OSError: TracerGroup's line
+            fh.write(text)
     else:
         click.echo(text)
 
