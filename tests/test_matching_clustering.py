@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from tracer.matching.clustering import cluster_pairs
+from tracer.matching.clustering import cluster_pairs, identifiers_agree
 from tracer.matching.comparisons import iso_dobs_near
 
 edges_strategy = st.integers(2, 40).flatmap(lambda n: st.tuples(
@@ -62,6 +62,64 @@ def test_no_cluster_ever_mixes_hard_identifiers(case):
         # 1961-03-05 and 1961-05-03 are a day/month transposition, not a conflict.
         full = {dobs[i] for i in members} - {None}
         assert not ({"1990-08-08"} & full and full - {"1990-08-08"})
+
+
+#: DOBs: equal, a small typo apart (near), another generation; identifiers: one typo
+#: apart, another altogether.
+guard_dobs = st.one_of(st.none(), st.sampled_from(["1961-03-05", "1961-06-03", "1990-08-08"]))
+guard_ids = st.one_of(st.none(), st.sampled_from(["6702216", "6702217", "6634675"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(2, 7).flatmap(lambda n: st.tuples(
+    st.lists(guard_dobs, min_size=n, max_size=n),
+    st.lists(guard_ids, min_size=n, max_size=n),
+    st.lists(st.tuples(st.integers(0, n - 1), st.integers(0, n - 1), st.floats(0.9, 1.0),
+                       st.integers(0, 2)), max_size=12))))
+def test_a_dob_waiver_never_reaches_past_the_identifier_it_was_granted_for(case):
+    """Whatever the edges' DOB tolerance, no cluster holds two records whose DOBs are
+    far apart unless their identifiers agree within one edit (a waived edge joins two
+    copies sharing an identifier; it does not vouch for the rest of either cluster)."""
+    dobs, ids, edges = case
+    n = len(dobs)
+    edges = [e for e in edges if e[0] != e[1]]
+    none = _ids([None] * n)
+    labels = cluster_pairs(n, [e[0] for e in edges], [e[1] for e in edges],
+                           [e[2] for e in edges], tolerance=[e[3] for e in edges],
+                           dob=_ids(dobs), ssn_last4=none, suffix=none,
+                           identifier=_ids([(v,) if v else None for v in ids]),
+                           link_threshold=0.9, bridge_strength=0.0)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if labels[i] == labels[j] and dobs[i] and dobs[j] \
+                    and not iso_dobs_near(dobs[i], dobs[j]):
+                assert identifiers_agree((ids[i],), (ids[j],)), (i, j, dobs, ids, edges)
+
+
+@pytest.mark.parametrize("tolerance, merged", [
+    ([0, 2], [0, 1, 0]),    # the waived copy stays out: its DOB conflicts with record 2's
+    ([2, 2], [0, 1, 0]),    # a waiver on both edges still does not vouch for 1 with 2
+    ([0, 0], [0, 1, 0]),
+])
+def test_a_dob_waiver_joins_only_the_records_sharing_the_identifier(tolerance, merged):
+    """Record 0 and its copy 1 share an identity number, 1's DOB mistyped wholesale; 2
+    has 0's DOB and another number.  0 joins 2 (stronger edge first); the waived edge
+    0-1 would put 1 and 2 together, whose DOBs and numbers both differ: refused."""
+    labels = cluster_pairs(
+        3, [0, 0], [2, 1], [0.99, 0.98], tolerance=tolerance,
+        dob=_ids(["1961-03-05", "1990-08-08", "1961-03-05"]), ssn_last4=_ids([None] * 3),
+        suffix=_ids([None] * 3), identifier=_ids([("6702216",), ("6702216",), ("6634675",)]),
+        link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == merged
+
+
+def test_a_dob_waiver_joins_two_copies_sharing_the_identifier():
+    labels = cluster_pairs(2, [0], [1], [0.98], tolerance=[2],
+                           dob=_ids(["1961-03-05", "1990-08-08"]), ssn_last4=_ids([None] * 2),
+                           suffix=_ids([None] * 2),
+                           identifier=_ids([("6702216",), ("6702217",)]),
+                           link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == [0, 0]
 
 
 @pytest.mark.parametrize("x, y, near", [

@@ -17,7 +17,7 @@ from datetime import date
 from typing import Iterable, Sequence
 
 import networkx as nx
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA, Levenshtein
 
 from .comparisons import iso_dobs_near
 from .features import Features
@@ -167,7 +167,7 @@ DOB_STRICT, DOB_NEAR, DOB_WAIVED = 0, 1, 2
 
 
 def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, strong=None,
-                  tolerance=None, allowed=None, dob_year=None, isolated=None,
+                  tolerance=None, allowed=None, dob_year=None, identifier=None, isolated=None,
                   link_threshold: float = 0.9,
                   evidence_threshold: float | None = None, bridge_strength: float = 0.99,
                   seam_margin: float = SEAM_MARGIN, report: dict | None = None):
@@ -183,6 +183,11 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     generation suffixes conflict; weak bridges are cut.  ``tolerance`` (per edge,
     ``DOB_*``) lets an edge join clusters whose DOBs differ by a small typo (``DOB_NEAR``)
     or at all (``DOB_WAIVED``: a full identifier agrees; ``strong`` is the older spelling).
+    ``identifier`` (per record, a tuple of full identifier values, None when missing) keeps
+    that waiver to the records it was granted for: a waived edge never brings together
+    two records whose DOBs are far apart unless their identifiers agree within one edit
+    (two copies that share an identifier despite a mistyped DOB are one person; a third
+    record with the first DOB and another identifier is not the second's).
     Edges with ``allowed`` False are evidence only: they never join two records, but
     they count when deciding whether a record is ambiguous, from ``evidence_threshold``
     (default: ``link_threshold``) up.
@@ -238,7 +243,8 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
         edges = np.flatnonzero(slow_edge)
         ids = _Identifiers(len(nodes), _take(dob, nodes), _take(ssn_last4, nodes),
                            _take(suffix, nodes),
-                           None if dob_year is None else np.asarray(dob_year)[nodes])
+                           None if dob_year is None else np.asarray(dob_year)[nodes],
+                           None if identifier is None else _take(identifier, nodes))
         sub_roots, sub_accepted, ambiguous = _greedy_with_guard(
             ids, local[left[edges]], local[right[edges]], tol[edges], merge[edges],
             _log_odds(probability[edges]), seam_margin)
@@ -381,14 +387,25 @@ def _greedy_with_guard(ids, left, right, tol, merge, strength=None,
     return core.roots(), np.array(core.accepted, dtype=np.int64), ambiguous
 
 
+def identifiers_agree(x: tuple | None, y: tuple | None) -> bool:
+    """Do two records' full identifiers (tuples, one value per identifier column) agree
+    within one edit on any column?  The test behind ``DOB_WAIVED``."""
+    if not x or not y:
+        return False
+    return any(a and b and OSA.distance(a, b) <= 1 for a, b in zip(x, y))
+
+
 def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
-    """Do two (dobs, ssns, suffixes, year-only DOBs) tuples of sets conflict?"""
+    """Do two (dobs, ssns, suffixes, year-only DOBs, (dob, identifiers) pairs) tuples of
+    sets conflict?"""
     if a[1] and b[1] and a[1] != b[1]:
         return True
     if a[2] and b[2] and a[2] != b[2]:
         return True
     if level >= DOB_WAIVED:
-        return False
+        # The waiver holds between records whose identifiers agree, no further.
+        return any(x != y and _iso_dobs_far(x, y) and not identifiers_agree(ix, iy)
+                   for x, ix in a[4] for y, iy in b[4])
     if a[3] or b[3]:
         years_a = a[3] | {int(x[:4]) for x in a[0]}
         years_b = b[3] | {int(x[:4]) for x in b[0]}
@@ -403,11 +420,18 @@ def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
 class _Identifiers:
     """Per-record hard identifiers, and union-finds that track them per cluster."""
 
-    def __init__(self, n, dob, ssn_last4, suffix, dob_year=None):
+    def __init__(self, n, dob, ssn_last4, suffix, dob_year=None, identifier=None):
         import numpy as np
 
         self.n = n
         self.dob, self.ssn, self.sfx = dob, ssn_last4, suffix
+        # (DOB, identifiers) per record with a DOB, when identifiers are given: what a
+        # DOB_WAIVED merge checks (see :func:`_sets_conflict`).
+        self.dob_id = np.full(n, None, dtype=object)
+        if identifier is not None:
+            for i, (d, v) in enumerate(zip(dob, identifier)):
+                if d is not None:
+                    self.dob_id[i] = (d, tuple(v) if v is not None else None)
         year_only = np.full(n, None, dtype=object)
         if dob_year is not None:
             years = np.asarray(dob_year, dtype=np.int64)
@@ -419,7 +443,8 @@ class _Identifiers:
 
     def own(self, i: int) -> tuple:
         return tuple({v} if v is not None else set()
-                     for v in (self.dob[i], self.ssn[i], self.sfx[i], self.year[i]))
+                     for v in (self.dob[i], self.ssn[i], self.sfx[i], self.year[i],
+                               self.dob_id[i]))
 
     def union_find(self) -> "_UnionFind":
         return _UnionFind(self)
@@ -431,8 +456,8 @@ class _UnionFind:
         self.parent = list(range(n))
         self.size = [1] * n
         self.accepted: list[int] = []
-        self.tables: tuple[dict, dict, dict, dict] = ({}, {}, {}, {})
-        for table, col in zip(self.tables, (ids.dob, ids.ssn, ids.sfx, ids.year)):
+        self.tables: tuple[dict, ...] = ({}, {}, {}, {}, {})
+        for table, col in zip(self.tables, (ids.dob, ids.ssn, ids.sfx, ids.year, ids.dob_id)):
             for i, v in enumerate(col.tolist() if hasattr(col, "tolist") else col):
                 if v is not None:
                     table[i] = {v}
@@ -456,7 +481,7 @@ class _UnionFind:
         """Merge along ``edges`` (indices, in order); returns the refused ones."""
         refused = []
         find, size, parent = self.find, self.size, self.parent
-        dobs, ssns, sfx, years = self.tables
+        dobs, ssns, sfx, years, _ = self.tables
         for k in edges.tolist():
             ra, rb = find(int(left[k])), find(int(right[k]))
             if ra != rb:

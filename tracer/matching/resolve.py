@@ -560,6 +560,22 @@ def share_identifier(table: RecordTable, left: np.ndarray, right: np.ndarray,
     return out
 
 
+def full_identifiers(table: RecordTable) -> np.ndarray | None:
+    """Per record, the values of the declared ``identifier`` columns (a tuple, None when
+    the record has none), or None when no column is declared: what a DOB waiver in the
+    clustering is checked against."""
+    names = [c for c, kind in table.extra_kinds.items()
+             if kind == "identifier" and c in table.columns]
+    if not names:
+        return None
+    columns = [table.column(c) for c in names]
+    out = np.full(len(table), None, dtype=object)
+    for i, values in enumerate(zip(*columns)):
+        if any(v is not None for v in values):
+            out[i] = tuple(None if v is None else str(v) for v in values)
+    return out
+
+
 def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
                   progress: Progress | None = None) -> Resolution:
     """Resolve a table built in input order; see :func:`resolve_rows`."""
@@ -651,11 +667,14 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
         allowed &= ~((far[left] & ~identified[right] | far[right] & ~identified[left])
                      & ~contact)
 
+    identifier = full_identifiers(table)
+
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
                              dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
                              suffix=table.column("suffix"), tolerance=tolerance[evidence],
                              allowed=allowed[evidence], dob_year=table.column("dob_year"),
+                             identifier=identifier,
                              isolated=isolated, link_threshold=config.threshold,
                              bridge_strength=config.bridge_strength, report=cluster_report)
 
