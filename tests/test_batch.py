@@ -99,6 +99,19 @@ def test_accounts_file_csv_or_lines(synthetic):
     assert summary["total"] == 3
 
 
+@pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8"), ("\t", "utf-8"),
+                                                 ("|", "utf-8"), (";", "cp1252")])
+def test_an_accounts_file_in_any_delimiter_or_excel_encoding(synthetic, delimiter, encoding):
+    """A European Excel export (semicolons, cp1252) must not trace its header as an id."""
+    ids = [r[0] for r in synthetic.sql("SELECT account_id FROM accounts ORDER BY account_id LIMIT 3")]
+    lines = [delimiter.join(["Account ID", "Débiteur"])]
+    lines += [delimiter.join([a, "Müller"]) for a in ids]
+    (synthetic.root / "ids.csv").write_bytes(("\r\n".join(lines) + "\r\n").encode(encoding))
+    summary = json.loads(batch(synthetic, "--accounts", synthetic.root / "ids.csv", "--json").stdout)
+    assert summary["total"] == 3
+    assert not summary["denied_by_reason"].get("account_unknown")
+
+
 @pytest.mark.parametrize("args, message", [
     (["--user", "alice"], "needs role supervisor"),
     (["--reason", "test"], "placeholder"),

@@ -128,8 +128,20 @@ BAD_RECORDS = [
     (dict(ssn_last4="12"), "bad ssn_last4"),
     (dict(phone_type="pager"), "unknown phone_type"),
     (dict(last_seen="soon"), "unparseable date in last_seen"),
+    (dict(first_seen="2024-05-01", last_seen="2019-03-02"), "first_seen 2024-05-01 is after"),
+    (dict(first_seen="2022", last_seen="2021-12"), "first_seen 2022 is after last_seen 2021-12"),
     (dict(state="Narnia"), "bad state"),
 ]
+
+
+@pytest.mark.parametrize("first_seen, last_seen", [
+    ("2021", "2021-03-01"), ("2021-03-01", "2021"), ("2020-01-01", "2020-01-01"), ("", "2020"),
+])
+def test_first_and_last_seen_in_order_or_of_coarser_precision_are_kept(ws, first_seen, last_seen):
+    rows = [{**RECORDS[1], "first_seen": first_seen, "last_seen": last_seen}]
+    path = ws.write_csv("extract.csv", rows, RECORD_COLUMNS)
+    run = ws("records", "import", path, "--source", "utility", "--user", "alice", "--json")
+    assert json.loads(run.stdout)["rejected"] == 0
 
 
 @pytest.mark.parametrize("changes, reason", BAD_RECORDS)

@@ -37,7 +37,7 @@ from .consent.audit import AuditTrail, now_iso
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
 from .consent.users import require_user
-from .csvio import clean_header
+from .csvio import clean_header, sniff_csv
 from .errors import InputError, TracerError
 from .privacy import mask_text
 from .workspace import open_workspace
@@ -71,10 +71,12 @@ class BatchSpec:
 # -- selection ------------------------------------------------------------------------
 
 def read_account_ids(path: Path) -> list[str]:
-    """Account ids from a CSV with an ``account_id`` column, or one id per line."""
+    """Account ids from a CSV with an ``account_id`` column (any delimiter tracer reads),
+    or one id per line."""
+    encoding, delimiter = sniff_csv(path)
     try:
-        with Path(path).open(encoding="utf-8-sig", newline="") as fh:
-            rows = list(csv.reader(fh))
+        with Path(path).open(encoding=encoding, errors="replace", newline="") as fh:
+            rows = list(csv.reader(fh, delimiter=delimiter))
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror or exc}") from exc
     rows = [r for r in rows if r and any(c.strip() for c in r)]

@@ -110,7 +110,10 @@ class CsvSource:
             self._handle.close()
 
 
-def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvSource:
+def sniff_csv(path: str | Path) -> tuple[str, str]:
+    """(encoding, delimiter) of a CSV file, or an :class:`InputError` saying why it cannot
+    be read: the encoding from the whole file, the delimiter (comma, tab, semicolon or
+    pipe) from its first line."""
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -127,6 +130,12 @@ def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvS
     delimiter = max(",\t;|", key=first_line.count)
     if first_line.count(delimiter) == 0:
         delimiter = ","
+    return encoding, delimiter
+
+
+def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvSource:
+    path = Path(path)
+    encoding, delimiter = sniff_csv(path)
     handle = path.open("r", encoding=encoding, errors="replace", newline="")
     reader = csv.reader(handle, delimiter=delimiter)
     try:

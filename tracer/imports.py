@@ -149,6 +149,17 @@ def _check_shape(row: dict[str, str]) -> None:
         raise RowError(SWALLOWED.format(lines=row["__spans__"]))
 
 
+def _check_seen(first: str | None, last: str | None) -> tuple[str | None, str | None]:
+    """first_seen after last_seen (compared to the coarser of the two: 2021 and
+    2021-03-01 agree) is two swapped columns or a typo; ranking by recency would trust
+    the wrong one, so the row goes to the rejects report."""
+    if first and last:
+        n = min(len(first), len(last))
+        if first[:n] > last[:n]:
+            raise RowError(f"first_seen {first} is after last_seen {last}")
+    return first, last
+
+
 def _check_dob(iso: str | None) -> str | None:
     if iso and iso[:4].isdigit() and iso > date.today().isoformat():
         raise RowError("date of birth is in the future")
@@ -328,6 +339,9 @@ def clean_record(row: dict[str, str]) -> dict:
     if phone_type and phone_type not in PHONE_TYPES:
         raise RowError(f"unknown phone_type {phone_type!r}")
     event = (row.get("event") or "").strip().lower() or None
+    first_seen, last_seen = _check_seen(
+        _date(row.get("first_seen", ""), "first_seen", allow_year=True),
+        _date(row.get("last_seen", ""), "last_seen", allow_year=True))
     return {
         "record_id": row["record_id"],
         "first_name": name.first, "middle_name": name.middle, "last_name": name.last,
@@ -338,8 +352,7 @@ def clean_record(row: dict[str, str]) -> dict:
         "city": row.get("city") or None, "state": state, "zip": zip5,
         "phone": _phone(row.get("phone", "")), "phone_type": phone_type,
         "email": _email(row.get("email", "")), "employer": row.get("employer") or None,
-        "first_seen": _date(row.get("first_seen", ""), "first_seen", allow_year=True),
-        "last_seen": _date(row.get("last_seen", ""), "last_seen", allow_year=True),
+        "first_seen": first_seen, "last_seen": last_seen,
         "event": event, "event_date": _date(row.get("event_date", ""), "event_date",
                                             allow_year=True),
     }
