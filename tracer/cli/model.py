@@ -22,9 +22,11 @@ def model_group() -> None:
 def model_train(ws, as_json) -> None:
     """Train on the records table: u from random pairs, m by EM (no labels needed);
     saved as the next version in the workspace and used by every later trace."""
-    if record_count(ws) < 2:
-        raise InputError("the workspace has no records to train on: run `tracer records "
-                         "import` first")
+    count = record_count(ws)
+    if count < 2:
+        what = "no records" if count == 0 else "only one record"
+        raise InputError(f"the workspace has {what} to train on (a model needs pairs of "
+                         "records): run `tracer records import` first")
     model = train_workspace_model(ws)
     version = save_model(ws, model)
     if as_json:
