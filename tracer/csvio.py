@@ -8,7 +8,10 @@ import csv
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Sequence, TextIO
+from typing import Iterable, Iterator, Sequence, TextIO
+
+from rapidfuzz import process
+from rapidfuzz.distance import JaroWinkler
 
 from .errors import InputError
 from .privacy import is_full_date, mask_identifiers
@@ -25,6 +28,81 @@ def clean_header(name: str) -> str:
     """``"First Name "`` -> ``first_name``; BOMs and quotes stripped."""
     name = name.replace("\ufeff", "").strip().strip('"').lower()
     return re.sub(r"[^a-z0-9]+", "_", name).strip("_")
+
+
+#: Headers other systems give tracer's columns (after :func:`clean_header`), with the
+#: columns they may mean, most likely first.  Suggested in notes and errors, never applied:
+#: a column mapping is the user's decision (``--map``).
+HEADER_ALIASES: dict[str, tuple[str, ...]] = {
+    "id": ("record_id", "account_id"), "rec_id": ("record_id",), "recid": ("record_id",),
+    "record": ("record_id",), "record_number": ("record_id",),
+    "account": ("account_id",), "account_number": ("account_id",), "acct": ("account_id",),
+    "acct_no": ("account_id",), "account_no": ("account_id",), "acct_id": ("account_id",),
+    "first": ("first_name",), "firstname": ("first_name",), "given_name": ("first_name",),
+    "fname": ("first_name",), "forename": ("first_name",),
+    "middle": ("middle_name",), "middlename": ("middle_name",),
+    "middle_initial": ("middle_name",), "mi": ("middle_name",),
+    "last": ("last_name",), "lastname": ("last_name",), "surname": ("last_name",),
+    "family_name": ("last_name",), "lname": ("last_name",),
+    "name": ("full_name",), "fullname": ("full_name",),
+    "date_of_birth": ("dob",), "birth_date": ("dob",), "birthdate": ("dob",),
+    "birthday": ("dob",),
+    "ssn": ("ssn", "ssn_last4"), "social_security_number": ("ssn", "ssn_last4"),
+    "last4": ("ssn_last4",), "ssn4": ("ssn_last4",), "ssn_last_4": ("ssn_last4",),
+    "address": ("street",), "address1": ("street",), "address_1": ("street",),
+    "address_line_1": ("street",), "street_address": ("street",), "addr": ("street",),
+    "address2": ("unit",), "address_2": ("unit",), "address_line_2": ("unit",),
+    "apt": ("unit",), "suite": ("unit",),
+    "town": ("city",), "suburb": ("city",), "st": ("state",), "province": ("state",),
+    "zip_code": ("zip",), "zipcode": ("zip",), "postal_code": ("zip",), "postcode": ("zip",),
+    "zip5": ("zip",),
+    "phone_number": ("phone",), "telephone": ("phone",), "tel": ("phone",),
+    "mobile": ("phone",), "cell": ("phone",), "phone1": ("phone",),
+    "e_mail": ("email",), "email_address": ("email",),
+}
+
+
+def suggest_column(name: str, known: Iterable[str]) -> str | None:
+    """The column of ``known`` a header (cleaned) most likely means: a common alias, or
+    a near spelling (``frist_name``); None when nothing is close."""
+    known = list(known)
+    for target in HEADER_ALIASES.get(name, ()):
+        if target in known:
+            return target
+    match = process.extractOne(name, known, scorer=JaroWinkler.normalized_similarity,
+                               score_cutoff=0.9)
+    return match[0] if match else None
+
+
+def unused_columns(source: "CsvSource", known: Iterable[str]) -> list[tuple[str, str | None]]:
+    """(header as written, suggested column or None) for each column of the file that
+    tracer does not read, so a user learns why a column seemed to do nothing."""
+    known = set(known)
+    present = set(source.columns)
+    out = []
+    for raw, name in zip(source._raw_header, source.columns):
+        if name and name not in known:
+            target = suggest_column(name, known - present)
+            out.append((raw.replace("\ufeff", "").strip(), target))
+    return out
+
+
+def describe_column(raw: str, target: str | None) -> str:
+    """``'Phone Number' (--map 'Phone Number=phone'?)``.  A headerless file's first row
+    is data: an SSN- or DOB-shaped header is masked and never suggested."""
+    shown = "<a date>" if is_full_date(raw) else mask_identifiers(raw)
+    if target and shown == raw:
+        return f"{raw!r} (--map '{raw}={target}'?)"
+    return repr(shown)
+
+
+def unused_note(unused: list[tuple[str, str | None]], *, limit: int = 8) -> str | None:
+    """One line naming the unused columns, with a ``--map`` for those that look like one."""
+    if not unused:
+        return None
+    shown = [describe_column(raw, target) for raw, target in unused[:limit]]
+    more = f" and {len(unused) - limit} more" if len(unused) > limit else ""
+    return f"columns not used: {', '.join(shown)}{more}"
 
 
 def parse_maps(pairs: Sequence[str]) -> dict[str, str]:

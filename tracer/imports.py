@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .consent.audit import AuditTrail, now_iso
-from .csvio import EXTRA_FIELDS, SWALLOWED, RejectReport, clean_header, open_csv
+from .csvio import (EXTRA_FIELDS, SWALLOWED, RejectReport, clean_header, describe_column,
+                    open_csv, unused_columns, unused_note)
 from .errors import InputError
 from .matching.features import _name as cached_name
 from .matching.features import features_of, pack_features
@@ -50,12 +51,20 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     rejects_path: Path | None = None
-    notes: list[str] = field(default_factory=list)
+    #: columns of the file tracer does not read, as written in its header
+    unused_columns: list[str] = field(default_factory=list)
+    #: one line about them, with a --map for those that look like a tracer column
+    unused_note: str | None = None
 
     def to_dict(self) -> dict:
         return {"imported": self.imported, "updated": self.updated,
                 "unchanged": self.unchanged, "rejected": self.rejected,
                 "rejects": str(self.rejects_path) if self.rejects_path else None}
+
+    def note_unused(self, source, known) -> None:
+        unused = unused_columns(source, known)
+        self.unused_columns = [raw for raw, _ in unused]
+        self.unused_note = unused_note(unused)
 
 
 class RowError(ValueError):
@@ -217,9 +226,12 @@ def _check_columns(source, required_any: tuple[tuple[str, ...], ...]) -> None:
     for options in required_any:
         if not present.intersection(options):
             found = _header_names([c for c in source.columns if c])
+            likely = [describe_column(raw, target)
+                      for raw, target in unused_columns(source, options) if target]
+            hint = f": {likely[0]}" if likely and "--map" in likely[0] else ""
             raise InputError(
                 f"{source.path}: no {' or '.join(options)} column (found: {found}); "
-                "use --map THEIRS=OURS to name it")
+                f"use --map THEIRS=OURS to name it{hint}")
 
 
 def _header_names(names: list[str]) -> str:
@@ -261,6 +273,7 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
     rejects = RejectReport(source.path, source.columns)
     result = ImportResult()
+    result.note_unused(source, ACCOUNT_COLUMNS)
     seen: dict[str, int] = {}
     now = now_iso()
     try:
@@ -448,6 +461,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                                 ("first_name", "last_name", "full_name", "middle_name")))
     rejects = RejectReport(csv_source.path, csv_source.columns)
     result = ImportResult()
+    result.note_unused(csv_source, RECORD_FIELDS)
     accepted = 0
     now = now_iso()
     pending: list[list] = []

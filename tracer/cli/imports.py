@@ -20,6 +20,8 @@ map_option = click.option(
 
 
 def _report(result, as_json: bool) -> None:
+    if result.unused_note:               # stderr, so --json output stays one object
+        err_console.print(result.unused_note)
     if as_json:
         click.echo(json.dumps(result.to_dict()))
         return

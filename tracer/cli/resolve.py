@@ -9,21 +9,30 @@ import sys
 from bisect import bisect_right
 from collections import Counter
 from pathlib import Path
+from typing import Iterable
 
 import click
 
-from ..csvio import EXTRA_FIELDS, SWALLOWED, clean_header, open_csv, parse_maps
+from ..csvio import (EXTRA_FIELDS, SWALLOWED, clean_header, open_csv, parse_maps,
+                     unused_columns, unused_note)
 from ..errors import InputError
 from ..matching.model import MatchModel
 from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
 from ..matching.table import EXTRA_KINDS
+from ..models import RECORD_FIELDS
 from ..privacy import mask_text
 from ._common import check_output_path, err_console
 
 
-def _read(path: str, column_map: dict[str, str]) -> tuple[list[dict], list[int], list]:
-    """(rows, their line numbers, (row, problem) for rows whose shape is suspect)."""
+def _read(path: str, column_map: dict[str, str], extra: Iterable[str] = ()
+          ) -> tuple[list[dict], list[int], list]:
+    """(rows, their line numbers, (row, problem) for rows whose shape is suspect).  Columns
+    tracer will not read (neither FORMATS.md §2 nor ``--compare``d) are named on stderr."""
     src = open_csv(path, column_map)
+    note = unused_note(unused_columns(src, (*RECORD_FIELDS, *extra)))
+    if note:
+        err_console.print(f"{Path(path).name}: {note}; declare extra columns with "
+                          f"--compare COLUMN=KIND")
     try:
         rows, lines, shape = [], [], []
         for line, row, _raw in src.rows():
@@ -167,7 +176,8 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
         for other_option, other_path in outputs[i + 1:]:
             if os.path.realpath(path) == os.path.realpath(other_path):
                 raise InputError(f"{option} and {other_option} name the same file {path}")
-    files = [_read(input_csv, column_map)] + ([_read(link_csv, column_map)] if link_csv else [])
+    files = [_read(input_csv, column_map, extra)] \
+        + ([_read(link_csv, column_map, extra)] if link_csv else [])
     rows = files[0][0]
     other = files[1][0] if link_csv else None
     for name in extra:
