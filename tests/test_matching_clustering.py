@@ -113,6 +113,17 @@ def test_a_dob_waiver_joins_only_the_records_sharing_the_identifier(tolerance, m
     assert labels.tolist() == merged
 
 
+def test_a_dob_waiver_does_not_vouch_for_a_year_only_dob_either():
+    """As above with a year-only DOB on the copy: 1990 is a generation from 1961."""
+    labels = cluster_pairs(
+        3, [0, 0], [2, 1], [0.99, 0.98], tolerance=[0, 2],
+        dob=_ids(["1961-03-05", None, "1961-03-05"]), dob_year=np.array([1961, 1990, 1961]),
+        ssn_last4=_ids([None] * 3), suffix=_ids([None] * 3),
+        identifier=_ids([("6702216",), ("6702216",), ("6634675",)]),
+        link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == [0, 1, 0]
+
+
 def test_a_dob_waiver_joins_two_copies_sharing_the_identifier():
     labels = cluster_pairs(2, [0], [1], [0.98], tolerance=[2],
                            dob=_ids(["1961-03-05", "1990-08-08"]), ssn_last4=_ids([None] * 2),

@@ -404,7 +404,7 @@ def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
         return True
     if level >= DOB_WAIVED:
         # The waiver holds between records whose identifiers agree, no further.
-        return any(x != y and _iso_dobs_far(x, y) and not identifiers_agree(ix, iy)
+        return any(_dates_far(x, y) and not identifiers_agree(ix, iy)
                    for x, ix in a[4] for y, iy in b[4])
     if a[3] or b[3]:
         years_a = a[3] | {int(x[:4]) for x in a[0]}
@@ -417,6 +417,15 @@ def _sets_conflict(a: tuple, b: tuple, level: int) -> bool:
     return any(test(x, y) for x in a[0] for y in b[0])
 
 
+def _dates_far(x: str | int, y: str | int) -> bool:
+    """Two DOBs (ISO strings, or ints for year-only ones) beyond a typo of each other."""
+    if isinstance(x, str) and isinstance(y, str):
+        return x != y and _iso_dobs_far(x, y)
+    year_x = x if isinstance(x, int) else int(x[:4])
+    year_y = y if isinstance(y, int) else int(y[:4])
+    return abs(year_x - year_y) > YEAR_TOLERANCE
+
+
 class _Identifiers:
     """Per-record hard identifiers, and union-finds that track them per cluster."""
 
@@ -425,13 +434,6 @@ class _Identifiers:
 
         self.n = n
         self.dob, self.ssn, self.sfx = dob, ssn_last4, suffix
-        # (DOB, identifiers) per record with a DOB, when identifiers are given: what a
-        # DOB_WAIVED merge checks (see :func:`_sets_conflict`).
-        self.dob_id = np.full(n, None, dtype=object)
-        if identifier is not None:
-            for i, (d, v) in enumerate(zip(dob, identifier)):
-                if d is not None:
-                    self.dob_id[i] = (d, tuple(v) if v is not None else None)
         year_only = np.full(n, None, dtype=object)
         if dob_year is not None:
             years = np.asarray(dob_year, dtype=np.int64)
@@ -440,6 +442,14 @@ class _Identifiers:
             pick = np.flatnonzero((years >= 0) & ~full)
             year_only[pick] = years[pick].tolist()
         self.year = year_only
+        # (DOB or year-only DOB, identifiers) per record with either, when identifiers
+        # are given: what a DOB_WAIVED merge checks (see :func:`_sets_conflict`).
+        self.dob_id = np.full(n, None, dtype=object)
+        if identifier is not None:
+            for i, (d, y, v) in enumerate(zip(dob, year_only, identifier)):
+                when = d if d is not None else y
+                if when is not None:
+                    self.dob_id[i] = (when, tuple(v) if v is not None else None)
 
     def own(self, i: int) -> tuple:
         return tuple({v} if v is not None else set()
