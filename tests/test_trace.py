@@ -69,11 +69,25 @@ def test_bankrupt_account_is_denied_with_citation(loaded):
     (["ACC-1", "--purpose", "collect-debt", "--reason", REASON], 2),  # no user
     (["ACC-1", "--purpose", "collect-debt", "--reason", REASON, "--user", "alice",
       "--as-of", "someday"], 2),
+    (["ACC-1", "--purpose", "collect-debt", "--reason", REASON, "--user", "alice",
+      "--as-of", "1876-11-01"], 2),                                  # a mistyped year
 ])
 def test_bad_usage_exits_2(loaded, args, code):
     run = loaded("trace", *args)
     assert run.exit_code == code
     assert "Traceback" not in run.output
+
+
+def test_an_as_of_date_in_the_future_is_traced_with_a_note(loaded):
+    run = loaded("trace", "ACC-1", "--purpose", "collect-debt", "--reason", REASON,
+                 "--user", "alice", "--as-of", "2099-01-01", "--json")
+    assert run.exit_code == 0
+    assert "2099-01-01 is in the future" in run.stderr
+    assert json.loads(run.stdout)["as_of"] == "2099-01-01"
+    mistyped = loaded("trace", "ACC-1", "--purpose", "collect-debt", "--reason", REASON,
+                      "--user", "alice", "--as-of", "1876-11-01")
+    assert "before 1900" in mistyped.stderr
+    assert loaded.sql("SELECT count(*) FROM lookups WHERE as_of LIKE '1876%'") == [(0,)]
 
 
 @pytest.mark.parametrize("account, user, purpose, reason, expected", [

@@ -12,9 +12,13 @@ from ..errors import InputError
 from ..lookup import LookupResult, Tracer
 from ..matching.normalize import parse_date
 from ..privacy import refuse_sensitive_option
-from ._common import console, user_option, with_workspace
+from ._common import console, err_console, user_option, with_workspace
 
 EXIT_DENIED = 3
+
+
+#: An as-of date before this is a typo (1926 for 2026), never a lookup's date.
+EARLIEST_AS_OF = date(1900, 1, 1)
 
 
 def parse_as_of(value: str | None, option: str = "--as-of") -> date | None:
@@ -23,6 +27,14 @@ def parse_as_of(value: str | None, option: str = "--as-of") -> date | None:
     parsed = parse_date(value)
     if parsed.value is None:
         raise InputError(f"{option} needs a full date such as 2026-01-31, got {value!r}")
+    if option == "--as-of":
+        if parsed.value < EARLIEST_AS_OF:
+            raise InputError(f"{option} {parsed.value.isoformat()} is before "
+                             f"{EARLIEST_AS_OF.year}: a mistyped year?")
+        if parsed.value > date.today():
+            # Allowed (a planned run), but recency is then judged from a day to come.
+            err_console.print(f"note: {option} {parsed.value.isoformat()} is in the future; "
+                              "contacts are ranked as of that day")
     return parsed.value
 
 
