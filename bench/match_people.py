@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/match_people.py --records 10000,100000 [--splink] [--json OUT.json]
     .venv/bin/python bench/match_people.py --records 1000000 --json bench/out/match_people_1m.json
+    .venv/bin/python bench/match_people.py --records 1000000 --rate jr_leaves_home_rate=0.8
 
 The records are generated once per (size, seed) into ``bench/out/people_<n>_s<seed>.csv``
 (truth beside it, ``.truth.txt``) and reused.  Each engine then runs in a fresh process
@@ -36,11 +37,17 @@ OUT = HERE / "out"
 SPLINK_THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
 
 
-def data_path(n: int, seed: int) -> Path:
-    """The cached CSV of ``n`` synthetic records (generated on first use)."""
+def _rates_tag(rates: dict[str, float]) -> str:
+    return "".join(f"_{k}{v:g}" for k, v in sorted(rates.items()))
+
+
+def data_path(n: int, seed: int, rates: dict[str, float] | None = None) -> Path:
+    """The cached CSV of ``n`` synthetic records (generated on first use); ``rates``
+    (``tracer.synthetic.Rates`` fields) make another world, cached under its own name."""
     from tracer.synthetic import WORLD_VERSION
 
-    path = OUT / f"people_{n}_s{seed}_w{WORLD_VERSION}.csv"
+    rates = rates or {}
+    path = OUT / f"people_{n}_s{seed}_w{WORLD_VERSION}{_rates_tag(rates)}.csv"
     truth = path.with_suffix(".truth.txt")
     if path.exists() and truth.exists():
         return path
@@ -50,7 +57,7 @@ def data_path(n: int, seed: int) -> Path:
     tmp, tmp_truth = path.with_suffix(".tmp"), truth.with_suffix(".tmp")
     with tmp.open("w", newline="") as fh, tmp_truth.open("w") as th:
         writer = None
-        for row, person_id in iter_people_records(n, seed=seed):
+        for row, person_id in iter_people_records(n, seed=seed, **rates):
             if writer is None:
                 writer = csv.DictWriter(fh, fieldnames=list(row))
                 writer.writeheader()
@@ -160,10 +167,12 @@ def _child(args: list[str]) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
-def run(n: int, seed: int, threshold: float | None, splink: bool) -> dict:
-    path = data_path(n, seed)
+def run(n: int, seed: int, threshold: float | None, splink: bool,
+        rates: dict[str, float] | None = None) -> dict:
+    path = data_path(n, seed, rates)
     rows, truth = read_rows(path), read_truth(path)
-    labels_path = OUT / f"labels_tracer_{n}_s{seed}.npy"
+    tag = _rates_tag(rates or {})
+    labels_path = OUT / f"labels_tracer_{n}_s{seed}{tag}.npy"
     extra = ["--threshold", str(threshold)] if threshold is not None else []
     out = _child([__file__, "--resolve-csv", str(path), "--labels", str(labels_path), *extra])
     labels = np.load(labels_path)
@@ -172,7 +181,7 @@ def run(n: int, seed: int, threshold: float | None, splink: bool) -> dict:
     result = {"records": n, "engine": "tracer", **scores, **out,
               "jr_sr_pairs_checked": checked, "jr_sr_violations": violations}
     if splink:
-        npz = OUT / f"labels_splink_{n}_s{seed}.npz"
+        npz = OUT / f"labels_splink_{n}_s{seed}{tag}.npz"
         peer = _child([str(HERE / "match_splink.py"), str(path), str(npz),
                        ",".join(map(str, SPLINK_THRESHOLDS))])
         by_threshold = {}
@@ -194,15 +203,22 @@ def main(argv=None) -> int:
     parser.add_argument("--threshold", type=float)
     parser.add_argument("--splink", action="store_true", help="run Splink on the same data")
     parser.add_argument("--json")
+    parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
+                        help="another world: a tracer.synthetic.Rates field, e.g. "
+                             "jr_leaves_home_rate=0.8 (repeatable)")
     parser.add_argument("--resolve-csv", help=argparse.SUPPRESS)
     parser.add_argument("--labels", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.resolve_csv:
         print(json.dumps(resolve_csv(Path(args.resolve_csv), Path(args.labels), args.threshold)))
         return 0
+    rates = {}
+    for item in args.rate:
+        name, _, value = item.partition("=")
+        rates[name.strip()] = float(value)
     results = []
     for n in (int(x) for x in args.records.split(",")):
-        r = run(n, args.seed, args.threshold, args.splink)
+        r = run(n, args.seed, args.threshold, args.splink, rates)
         results.append(r)
         print(f"records {n:>9,}  F1 {r['f1']:.4f} (P {r['precision']:.4f} R {r['recall']:.4f})"
               f"  {r['seconds']:.1f} s  RSS {r['peak_rss_gb']} GB  mixed clusters "

@@ -252,6 +252,27 @@ def test_jr_sr_pairs(world, records):
     assert any(r["first_name"] and not r["suffix"] for r in jr_rows)   # suffix dropped
 
 
+def test_a_jr_who_leaves_home_lives_at_his_own_addresses_after():
+    """``jr_leaves_home_rate`` (opt-in; the default world keeps every Jr at each of his
+    Sr's addresses): a son who left (at 20-30) lives only at addresses his father never
+    had after the day he left, and until then only at his father's."""
+    world = generate_world(600, seed=5, jr_sr_rate=0.5, jr_leaves_home_rate=1.0,
+                           new_occupant_rate=0.0)
+    left = 0
+    for sr, jr in world.jr_sr_pairs():
+        fathers = {a.address for a in sr.addresses}
+        own = [a for a in jr.addresses if a.address not in fathers]
+        shared = [a for a in jr.addresses if a.address in fathers]
+        if not own:                                     # too young to have left yet
+            assert (world.as_of - jr.dob).days < 32 * 366, jr.person_id
+            continue
+        if shared:
+            left += 1
+            assert max(a.end for a in shared) <= min(a.start for a in own)
+        assert sr.current.address != jr.current.address
+    assert left >= 5          # some left inside the 15-year window: shared, then own
+
+
 def test_households_share_last_name_address_and_landline(world):
     hh = [m for m in world.households().values()     # a death ends the shared history
           if not any(p.suffix in ("SR", "JR") or p.deceased for p in m)]

@@ -370,6 +370,9 @@ class Rates:
     suffix_drop_rate: float = 0.35     # JR/SR suffix left off a record
     household_rate: float = 0.15       # a generated cluster is a 2-person household
     jr_sr_rate: float = 0.03           # a generated cluster is a Sr/Jr father and son
+    # share of Jrs who leave their Sr's home at 20-30 and live at addresses of their own
+    # after that (0, the default world: every Jr lives at each of his Sr's addresses)
+    jr_leaves_home_rate: float = 0.0
     new_occupant_rate: float = 0.10    # a new address is one somebody else vacated
     phone_reuse_rate: float = 0.10     # a new phone is a number somebody else dropped
     landline_rate: float = 0.35        # a single person keeps a landline at one address
@@ -668,13 +671,18 @@ class _Gen:
 
     # -- histories -------------------------------------------------------------------
 
-    def _history(self, dob_o: int) -> list[AddressPeriod]:
+    def _history(self, dob_o: int, start_o: int | None = None) -> list[AddressPeriod]:
+        """A person's addresses, the first from a random day (or from ``start_o``)."""
         rng = self.rng
         rr = rng.random
         as_of_o = self.as_of_o
         earliest = max(dob_o + 18 * _YEAR, as_of_o - 15 * _YEAR)
         latest_start = as_of_o - 2 * _YEAR
-        start = earliest + int(rr() * (latest_start - earliest)) if latest_start > earliest else earliest
+        if start_o is not None:
+            start = start_o
+        else:
+            start = earliest + int(rr() * (latest_start - earliest)) \
+                if latest_start > earliest else earliest
         k = bisect(_NADDR_CUM, rr() * _NADDR_CUM[-1]) + 1
         bounds = [start]
         if k > 1:
@@ -898,18 +906,40 @@ class _Gen:
         line = self._shared_landline(father)
         son_dob = father_dob + gap
         adult_o = son_dob + 18 * _YEAR
+        # A son who leaves home (opt-in, jr_leaves_home_rate) does so at 20-30: he keeps
+        # the shared addresses he moved into over three months before, up to that day,
+        # and has addresses of his own after it.
+        leave_o = None
+        rate = self.r.jr_leaves_home_rate
+        if rate and rng.random() < rate:
+            leave_o = son_dob + _rint(rng, 20 * _YEAR, 30 * _YEAR)
+            if leave_o >= self.as_of_o - 2 * _YEAR:
+                leave_o = None                            # still at home
         periods = []
         for a in father.addresses:
             if a.end is not None and a.end.toordinal() <= adult_o + 30:
                 continue
             start = a.start if a.start.toordinal() >= adult_o else date.fromordinal(adult_o)
-            periods.append(AddressPeriod(a.address, start, a.end))
-        if line.start < periods[0].start:
-            line = PhonePeriod(line.number, line.phone_type, periods[0].start, line.end)
-        if line.end is not None and line.end <= line.start:
-            line = PhonePeriod(line.number, line.phone_type, periods[-1].start, None)
-        son = self._person("M", last=father.last, dob_o=son_dob, first=father.first,
-                           middle=father.middle, suffix="JR", periods=periods, landline=line)
+            end = a.end
+            if leave_o is not None:
+                if start.toordinal() >= leave_o - 90:
+                    continue
+                if end is None or end.toordinal() > leave_o:
+                    end = date.fromordinal(leave_o)
+            periods.append(AddressPeriod(a.address, start, end))
+        if leave_o is not None:
+            start_o = max([leave_o] + [a.end.toordinal() for a in periods if a.end])
+            periods += self._history(son_dob, start_o=start_o)
+            son = self._person("M", last=father.last, dob_o=son_dob, first=father.first,
+                               middle=father.middle, suffix="JR", periods=periods)
+        else:
+            if line.start < periods[0].start:
+                line = PhonePeriod(line.number, line.phone_type, periods[0].start, line.end)
+            if line.end is not None and line.end <= line.start:
+                line = PhonePeriod(line.number, line.phone_type, periods[-1].start, None)
+            son = self._person("M", last=father.last, dob_o=son_dob, first=father.first,
+                               middle=father.middle, suffix="JR", periods=periods,
+                               landline=line)
         self.household_seq += 1
         hid = f"H{self.household_seq:06d}"
         father.household_id = son.household_id = hid
