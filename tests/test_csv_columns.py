@@ -75,3 +75,24 @@ def test_imports_report_unused_columns_and_suggest_a_missing_required_one(ws):
     human = ws("accounts", "import", path, "--user", "sam", "--map", "Acct No=account_id")
     assert "columns not used: 'Telephone' (--map 'Telephone=phone'?)" not in human.stderr \
         and "'Telephone'" in human.stderr        # phone is already a column of the file
+
+
+def test_a_reused_model_counts_its_extra_columns_as_read_and_names_missing_ones(tmp_path):
+    header = ["record_id", "first_name", "last_name", "zip", "member_no"]
+    rows = [[f"r{i}", "JOHN", f"SMITH{'ABCDEFGH'[i % 8]}", "62704", f"M{i % 8:04d}"]
+            for i in range(40)]
+    src = _write(tmp_path / "in.csv", header, rows)
+    settings = tmp_path / "model.json"
+    runner = CliRunner()
+    trained = runner.invoke(tracer_cli, ["resolve", str(src), "--out", str(tmp_path / "o.csv"),
+                                         "--compare", "member_no=identifier",
+                                         "--settings", str(settings)])
+    assert trained.exit_code == 0 and settings.exists()
+    reused = runner.invoke(tracer_cli, ["resolve", str(src), "--out", str(tmp_path / "o.csv"),
+                                        "--settings", str(settings)])
+    assert reused.exit_code == 0 and "columns not used" not in reused.stderr
+    other = _write(tmp_path / "other.csv", header[:4], [r[:4] for r in rows])
+    missing = runner.invoke(tracer_cli, ["resolve", str(other), "--out", str(tmp_path / "o.csv"),
+                                         "--settings", str(settings)])
+    assert missing.exit_code == 0
+    assert "compares 'member_no', which other.csv does not have" in missing.stderr

@@ -176,13 +176,6 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
         for other_option, other_path in outputs[i + 1:]:
             if os.path.realpath(path) == os.path.realpath(other_path):
                 raise InputError(f"{option} and {other_option} name the same file {path}")
-    files = [_read(input_csv, column_map, extra)] \
-        + ([_read(link_csv, column_map, extra)] if link_csv else [])
-    rows = files[0][0]
-    other = files[1][0] if link_csv else None
-    for name in extra:
-        if rows and name not in rows[0]:
-            raise InputError(f"--compare {name}: no such column in {input_csv}")
     model = None
     if settings_path and Path(settings_path).exists():
         try:
@@ -192,6 +185,19 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
             model = MatchModel.from_dict(data)
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{settings_path} is not a tracer model: {exc}") from exc
+    # Columns compared: --compare's, and a reused model's extra columns.
+    compared = [*extra, *(model.settings.get("extra_kinds", {}) if model else {})]
+    files = [_read(input_csv, column_map, compared)] \
+        + ([_read(link_csv, column_map, compared)] if link_csv else [])
+    rows = files[0][0]
+    other = files[1][0] if link_csv else None
+    for name in extra:
+        if rows and name not in rows[0]:
+            raise InputError(f"--compare {name}: no such column in {input_csv}")
+    for name in (model.settings.get("extra_kinds", {}) if model else {}):
+        if rows and name not in rows[0] and name not in extra:
+            err_console.print(f"note: {settings_path} compares {name!r}, which "
+                              f"{Path(input_csv).name} does not have: it counts as missing")
     config = ResolveConfig(extra_kinds=extra, extra_groups=groups)
     if threshold is not None:
         config.threshold = threshold
