@@ -74,26 +74,33 @@ def suggest_column(name: str, known: Iterable[str]) -> str | None:
     return match[0] if match else None
 
 
+def _masked_header(raw: str) -> str:
+    """A header cell as it may be shown: a headerless file's first row is data, so an
+    SSN- or DOB-shaped cell is masked."""
+    return "<a date>" if is_full_date(raw) else mask_identifiers(raw)
+
+
 def unused_columns(source: "CsvSource", known: Iterable[str]) -> list[tuple[str, str | None]]:
     """(header as written, suggested column or None) for each column of the file that
-    tracer does not read, so a user learns why a column seemed to do nothing."""
+    tracer does not read, so a user learns why a column seemed to do nothing.  A cell
+    that looks like data (masked when shown) is never suggested."""
     known = set(known)
     present = set(source.columns)
     out = []
     for raw, name in zip(source._raw_header, source.columns):
         if name and name not in known:
-            target = suggest_column(name, known - present)
-            out.append((raw.replace("\ufeff", "").strip(), target))
+            raw = raw.replace("\ufeff", "").strip()
+            target = suggest_column(name, known - present) \
+                if _masked_header(raw) == raw else None
+            out.append((raw, target))
     return out
 
 
 def describe_column(raw: str, target: str | None) -> str:
-    """``'Phone Number' (--map 'Phone Number=phone'?)``.  A headerless file's first row
-    is data: an SSN- or DOB-shaped header is masked and never suggested."""
-    shown = "<a date>" if is_full_date(raw) else mask_identifiers(raw)
-    if target and shown == raw:
+    """``'Phone Number' (--map 'Phone Number=phone'?)``, or the masked header alone."""
+    if target:
         return f"{raw!r} (--map '{raw}={target}'?)"
-    return repr(shown)
+    return repr(_masked_header(raw))
 
 
 def unused_note(unused: list[tuple[str, str | None]], *, limit: int = 8) -> str | None:

@@ -51,9 +51,7 @@ class ImportResult:
     unchanged: int = 0
     rejected: int = 0
     rejects_path: Path | None = None
-    #: columns of the file tracer does not read, as written in its header
-    unused_columns: list[str] = field(default_factory=list)
-    #: one line about them, with a --map for those that look like a tracer column
+    #: the file's columns tracer does not read, with a --map for those that look like one
     unused_note: str | None = None
 
     def to_dict(self) -> dict:
@@ -62,9 +60,7 @@ class ImportResult:
                 "rejects": str(self.rejects_path) if self.rejects_path else None}
 
     def note_unused(self, source, known) -> None:
-        unused = unused_columns(source, known)
-        self.unused_columns = [raw for raw, _ in unused]
-        self.unused_note = unused_note(unused)
+        self.unused_note = unused_note(unused_columns(source, known))
 
 
 class RowError(ValueError):
@@ -228,7 +224,7 @@ def _check_columns(source, required_any: tuple[tuple[str, ...], ...]) -> None:
             found = _header_names([c for c in source.columns if c])
             likely = [describe_column(raw, target)
                       for raw, target in unused_columns(source, options) if target]
-            hint = f": {likely[0]}" if likely and "--map" in likely[0] else ""
+            hint = f": {likely[0]}" if likely else ""
             raise InputError(
                 f"{source.path}: no {' or '.join(options)} column (found: {found}); "
                 f"use --map THEIRS=OURS to name it{hint}")

@@ -39,8 +39,8 @@ def _filters(fn):
 def _date_option(ctx, param, value):
     """A date read like `trace --as-of` reads it (12/03/2026, 2026-12-03, ...), as ISO:
     the audit timestamps are ISO, so raw text would compare as a string."""
-    from .trace import parse_as_of
-    parsed = parse_as_of(value, f"--{param.name}")      # InputError: one clean line, exit 2
+    from .trace import parse_day
+    parsed = parse_day(value, f"--{param.name}")      # InputError: one clean line, exit 2
     return parsed.isoformat() if parsed else None
 
 
@@ -260,9 +260,9 @@ def audit_stats(ws, user_id, as_json, **filters) -> None:
 @with_workspace
 def audit_purge(ws, before, dry_run, user_id) -> None:
     """Redact personal data from long-inactive accounts' entries, keeping every hash."""
-    from .trace import parse_as_of
+    from .trace import parse_day
     reviewer = _reviewer(ws, user_id)
-    report = purge(ws, parse_as_of(before, "--before"), dry_run=dry_run, actor=reviewer["id"])
+    report = purge(ws, parse_day(before, "--before"), dry_run=dry_run, actor=reviewer["id"])
     verb = "would redact" if dry_run else "redacted"
     console.print(f"{verb} {report.entries} entries of {len(report.accounts)} accounts "
                   f"inactive since before {report.before}")

@@ -186,7 +186,8 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InputError(f"{settings_path} is not a tracer model: {exc}") from exc
     # Columns compared: --compare's, and a reused model's extra columns.
-    compared = [*extra, *(model.settings.get("extra_kinds", {}) if model else {})]
+    model_extra = model.settings.get("extra_kinds", {}) if model else {}
+    compared = [*extra, *model_extra]
     files = [_read(input_csv, column_map, compared)] \
         + ([_read(link_csv, column_map, compared)] if link_csv else [])
     rows = files[0][0]
@@ -194,7 +195,7 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     for name in extra:
         if rows and name not in rows[0]:
             raise InputError(f"--compare {name}: no such column in {input_csv}")
-    for name in (model.settings.get("extra_kinds", {}) if model else {}):
+    for name in model_extra:
         if rows and name not in rows[0] and name not in extra:
             err_console.print(f"note: {settings_path} compares {name!r}, which "
                               f"{Path(input_csv).name} does not have: it counts as missing")

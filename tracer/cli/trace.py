@@ -21,21 +21,27 @@ EXIT_DENIED = 3
 EARLIEST_AS_OF = date(1900, 1, 1)
 
 
-def parse_as_of(value: str | None, option: str = "--as-of") -> date | None:
+def parse_day(value: str | None, option: str) -> date | None:
+    """A full date given to ``option``, or None; anything else is an InputError."""
     if not value:
         return None
     parsed = parse_date(value)
     if parsed.value is None:
         raise InputError(f"{option} needs a full date such as 2026-01-31, got {value!r}")
-    if option == "--as-of":
-        if parsed.value < EARLIEST_AS_OF:
-            raise InputError(f"{option} {parsed.value.isoformat()} is before "
-                             f"{EARLIEST_AS_OF.year}: a mistyped year?")
-        if parsed.value > date.today():
-            # Allowed (a planned run), but recency is then judged from a day to come.
-            err_console.print(f"note: {option} {parsed.value.isoformat()} is in the future; "
-                              "contacts are ranked as of that day")
     return parsed.value
+
+
+def parse_as_of(value: str | None) -> date | None:
+    """A lookup's ``--as-of``: before 1900 is refused as a mistyped year; a day to come
+    is allowed (a planned run) with a note, since recency is then judged from it."""
+    day = parse_day(value, "--as-of")
+    if day is not None and day < EARLIEST_AS_OF:
+        raise InputError(f"--as-of {day.isoformat()} is before {EARLIEST_AS_OF.year}: "
+                         "a mistyped year?")
+    if day is not None and day > date.today():
+        err_console.print(f"note: --as-of {day.isoformat()} is in the future; contacts "
+                          "are ranked as of that day")
+    return day
 
 
 def render(result: LookupResult) -> None:
