@@ -124,6 +124,25 @@ def test_a_dob_waiver_does_not_vouch_for_a_year_only_dob_either():
     assert labels.tolist() == [0, 1, 0]
 
 
+@pytest.mark.parametrize("bare_tied_to_the_other_man, expected", [
+    (False, [0, 0, 2, 0]),
+    (True, [0, 0, 2, 3]),
+])
+def test_a_seam_record_brings_along_a_bare_record_nothing_ties_to_the_other_man(
+        bare_tied_to_the_other_man, expected):
+    """Record 0 (born 1968) matches 1 (born 1968), 2 (born 1953: another man, refused)
+    and 3, a bare name-and-address record.  0 joins 1, with which it shares its DOB; 3
+    comes along, since nothing of it points at 2, unless an edge ties 3 to 2 as well."""
+    left, right, prob, allowed = [0, 0, 0], [1, 2, 3], [0.999, 0.995, 0.998], [True] * 3
+    if bare_tied_to_the_other_man:
+        left, right, prob, allowed = left + [3], right + [2], prob + [0.99], allowed + [False]
+    labels = cluster_pairs(4, left, right, prob, allowed=allowed,
+                           dob=_ids(["1968-10-16", "1968-10-16", "1953-04-11", None]),
+                           ssn_last4=_ids([None] * 4), suffix=_ids([None] * 4),
+                           link_threshold=0.9, bridge_strength=0.0)
+    assert labels.tolist() == expected
+
+
 def test_a_dob_waiver_joins_two_copies_sharing_the_identifier():
     labels = cluster_pairs(2, [0], [1], [0.98], tolerance=[2],
                            dob=_ids(["1961-03-05", "1990-08-08"]), ssn_last4=_ids([None] * 2),

@@ -538,16 +538,43 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
                     odds[key] = max(odds.get(key, -np.inf), float(strength[k]))
     chosen: dict[int, set] = {}
     ambiguous = set()
+    adjacent: dict[tuple, set] | None = None
+
+    def key_of(y: int) -> tuple:
+        return ("s", y) if seams[y] else ("c", core.find(y))
+
+    def identifiers_of(key: tuple) -> tuple:
+        return ids.own(key[1]) if key[0] == "s" else core.identifiers(key[1])
+
     for x in sorted(candidates):
         mine = ids.own(x)
         found = {}
         for key, level in candidates[x].items():
-            theirs = ids.own(key[1]) if key[0] == "s" else core.identifiers(key[1])
+            theirs = identifiers_of(key)
             if not _sets_conflict(mine, theirs, level):
                 found[key] = theirs
         shared = {key: t for key, t in found.items()
                   if any(m & o for m, o in zip(mine[:3], t[:3]))}
         pool = shared or found
+        if shared and len(found) > len(shared):
+            # A candidate that shares no identifier with x (a bare record at x's address)
+            # joins along with the clusters x shares one with, unless something ties it
+            # to a cluster that conflicts with x or with them: it could be that man's.
+            if adjacent is None:
+                adjacent = {}
+                for a, b in zip(left.tolist(), right.tolist()):
+                    ka, kb = key_of(a), key_of(b)
+                    if ka != kb:
+                        adjacent.setdefault(ka, set()).add(kb)
+                        adjacent.setdefault(kb, set()).add(ka)
+            sides = [mine, *shared.values()]
+            extra = {key: t for key, t in found.items() if key not in shared and not any(
+                any(_sets_conflict(identifiers_of(z), side, DOB_STRICT) for side in sides)
+                for z in adjacent.get(key, ()) if z != ("s", x))}
+            widened = {**shared, **extra}
+            if extra and not any(_sets_conflict(widened[p], widened[q], DOB_STRICT)
+                                 for p in widened for q in widened if p < q):
+                pool = widened
         keys = sorted(pool)
 
         def torn(keys):
