@@ -556,25 +556,6 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
         shared = {key: t for key, t in found.items()
                   if any(m & o for m, o in zip(mine[:3], t[:3]))}
         pool = shared or found
-        if shared and len(found) > len(shared):
-            # A candidate that shares no identifier with x (a bare record at x's address)
-            # joins along with the clusters x shares one with, unless something ties it
-            # to a cluster that conflicts with x or with them: it could be that man's.
-            if adjacent is None:
-                adjacent = {}
-                for a, b in zip(left.tolist(), right.tolist()):
-                    ka, kb = key_of(a), key_of(b)
-                    if ka != kb:
-                        adjacent.setdefault(ka, set()).add(kb)
-                        adjacent.setdefault(kb, set()).add(ka)
-            sides = [mine, *shared.values()]
-            extra = {key: t for key, t in found.items() if key not in shared and not any(
-                any(_sets_conflict(identifiers_of(z), side, DOB_STRICT) for side in sides)
-                for z in adjacent.get(key, ()) if z != ("s", x))}
-            widened = {**shared, **extra}
-            if extra and not any(_sets_conflict(widened[p], widened[q], DOB_STRICT)
-                                 for p in widened for q in widened if p < q):
-                pool = widened
         keys = sorted(pool)
 
         def torn(keys):
@@ -586,8 +567,28 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
             keys = [q for q in keys if best[x][q] > top - margin]
         if torn(keys):
             ambiguous.add(x)
-        else:
-            chosen[x] = set(keys)
+            continue
+        chosen[x] = set(keys)
+        if shared and len(found) > len(shared):
+            # A candidate that shares no identifier with x (a bare record at x's address)
+            # joins along with the clusters x chose, unless it conflicts with them or an
+            # edge ties it to a cluster that does: it could be that other man's.
+            if adjacent is None:
+                adjacent = {}
+                for a, b in zip(left.tolist(), right.tolist()):
+                    ka, kb = key_of(a), key_of(b)
+                    if ka != kb:
+                        adjacent.setdefault(ka, set()).add(kb)
+                        adjacent.setdefault(kb, set()).add(ka)
+            sides = [mine, *(pool[q] for q in keys)]
+
+            def clashes(t: tuple) -> bool:
+                return any(_sets_conflict(t, side, DOB_STRICT) for side in sides)
+
+            chosen[x].update(
+                key for key, t in found.items() if key not in pool and not clashes(t)
+                and not any(clashes(identifiers_of(z)) for z in adjacent.get(key, ())
+                            if z != ("s", x)))
     return chosen, ambiguous
 
 
