@@ -524,13 +524,20 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
     ``margin`` bits weaker than the strongest (``strength``, log2 odds per edge) drop out."""
     import numpy as np
 
+    def key_of(y: int) -> tuple:
+        """A seam record stands for itself; any other record for its core cluster."""
+        return ("s", y) if seams[y] else ("c", core.find(y))
+
+    def identifiers_of(key: tuple) -> tuple:
+        return ids.own(key[1]) if key[0] == "s" else core.identifiers(key[1])
+
     candidates: dict[int, dict[tuple, int]] = {}
     best: dict[int, dict[tuple, float]] = {}
     for k in np.flatnonzero(seam_edges).tolist():
         a, b = int(left[k]), int(right[k])
         for x, y in ((a, b), (b, a)):
             if seams[x]:
-                key = ("s", y) if seams[y] else ("c", core.find(y))
+                key = key_of(y)
                 cands = candidates.setdefault(x, {})
                 cands[key] = max(cands.get(key, 0), int(tol[k]))
                 if strength is not None:
@@ -539,13 +546,6 @@ def _place_seams(ids, core, seams, left, right, tol, seam_edges, strength=None,
     chosen: dict[int, set] = {}
     ambiguous = set()
     adjacent: dict[tuple, set] | None = None
-
-    def key_of(y: int) -> tuple:
-        return ("s", y) if seams[y] else ("c", core.find(y))
-
-    def identifiers_of(key: tuple) -> tuple:
-        return ids.own(key[1]) if key[0] == "s" else core.identifiers(key[1])
-
     for x in sorted(candidates):
         mine = ids.own(x)
         found = {}
