@@ -43,7 +43,7 @@ def test_table_output_explains_rank(loaded):
     run = trace(loaded, "ACC-1")
     assert run.exit_code == 0
     assert "77 PINE AVE APT 2, PEORIA, IL 61602" in run.stdout
-    assert "latest address" in run.stdout
+    assert "newest address of this identity" in run.stdout
     assert "decision allow" in run.stdout
 
 

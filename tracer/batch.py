@@ -33,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from .batch_filter import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
+from .matching.calibration import calibrate_workspace, needs_calibration
 from .consent.audit import AuditTrail, now_iso
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
@@ -218,6 +219,10 @@ def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
     """Trace every item not yet done; returns the summary (see :func:`summarize`)."""
     batch = _batch_row(ws.conn, batch_id)
     n = max(1, workers or batch["workers"] or 1)
+    if needs_calibration(ws):
+        # Outcomes arrived since the contact model was last fitted: learn from them
+        # before the first lookup, so every lookup of the batch uses one model.
+        calibrate_workspace(ws, actor=batch["user_id"])
     try:
         if n == 1:
             _work(ws, batch, 0, 1, progress)
@@ -248,7 +253,7 @@ def _finish(conn, ws, batch_id: str, user_id: str, status: str) -> dict:
                  (json.dumps(summary), batch_id))
     AuditTrail(ws).append("batch_finished", {
         k: summary[k] for k in ("batch_id", "status", "total", "done", "traced", "located",
-                                "nothing_found", "withheld", "denied", "denied_by_reason",
+                                "nothing_current", "nothing_found", "withheld", "denied", "denied_by_reason",
                                 "source_errors", "attached", "errors")}, actor=user_id)
     return summary
 
@@ -439,13 +444,14 @@ def summarize(ws, batch_id: str) -> dict:
     attached, errors, done = conn.execute(
         "SELECT coalesce(sum(attached), 0), count(error), count(done_at) FROM batch_items"
         " WHERE batch_id = ?", (batch_id,)).fetchone()
-    located, nothing, withheld = (by_result.get(k, 0) for k in
-                                  ("located", "nothing_found", "withheld"))
+    located, nothing, withheld, stale = (by_result.get(k, 0) for k in
+                                         ("located", "nothing_found", "withheld",
+                                          "nothing_current"))
     return {
         "id": batch_id, "batch_id": batch_id, "status": _status(batch),
         "total": batch["total"], "done": done, "pending": batch["total"] - done,
-        "traced": located + nothing + withheld, "located": located,
-        "nothing_found": nothing, "withheld": withheld,
+        "traced": located + nothing + withheld + stale, "located": located,
+        "nothing_current": stale, "nothing_found": nothing, "withheld": withheld,
         "denied": by_result.get("denied", 0),
         "denied_by_reason": dict(sorted(denied.items(), key=lambda kv: (-kv[1], kv[0]))),
         "source_errors": dict(sorted(source_errors.items())),

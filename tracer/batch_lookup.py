@@ -25,6 +25,7 @@ from .attachments import attach
 from .consent.audit import now_iso
 from .consent.gate import Gate, LookupRequest
 from .lookup import LookupResult, Tracer
+from .matching.ranking import USABLE
 from .models import CONTACT_KINDS, Decision, Reason
 
 log = logging.getLogger("tracer.batch")
@@ -125,8 +126,10 @@ class BatchTracer(Tracer):
         with self.ws.transaction() as conn:
             super()._store(result, user_id)
             attached = self._attach(result)
+            best = max((c.confidence for c in result.contacts), default=0.0)
             kind = ("withheld" if result.withheld
-                    else "located" if result.contacts else "nothing_found")
+                    else "nothing_found" if not result.contacts
+                    else "located" if best >= USABLE else "nothing_current")
             errors = ";".join(s.source for s in result.sources if s.error) or None
             conn.execute(
                 "UPDATE batch_items SET status = 'done', result = ?, source_errors = ?,"

@@ -16,11 +16,12 @@ from typing import Any
 
 from .consent.audit import AuditTrail, canonical_json, now_iso
 from .consent.gate import Gate, LookupRequest
-from .matching.features import Features, features_of
+from .matching.contact_model import ContactModel, workspace_contact_model
 from .matching.graph import persist_graph
-from .matching.identities import identify
+from .matching.match_stage import match_and_rank
 from .matching.model import MatchModel
-from .matching.ranking import rank_contacts
+from .matching.ranking import USABLE
+from .outcomes import outcomes_for, same_debtor_accounts
 from .models import CandidateIdentity, ContactPoint, Decision
 from .privacy import mask_text
 from .sources.registry import SourceRegistry
@@ -119,7 +120,8 @@ class Tracer:
     """Runs lookups in one workspace; holds the registry and model across lookups."""
 
     def __init__(self, workspace, *, registry: SourceRegistry | None = None,
-                 model: MatchModel | None = None, gate: Gate | None = None):
+                 model: MatchModel | None = None, gate: Gate | None = None,
+                 contact_model: ContactModel | None = None):
         self.ws = workspace
         self.audit = AuditTrail(workspace)
         self.gate = gate or Gate(workspace)
@@ -129,6 +131,7 @@ class Tracer:
             from .matching.training import workspace_model
             model = workspace_model(workspace)
         self.model = model
+        self.contact_model = contact_model or workspace_contact_model(workspace)
         #: Store each lookup's identity graph for `tracer graph` (batches switch it off).
         self.persist_graphs = True
 
@@ -218,29 +221,16 @@ class Tracer:
 
     def _match_and_rank(self, result: LookupResult, account: dict[str, Any], rows,
                         as_of: date, user_id: str | None) -> None:
-        account_features = features_of(account, key=f"account:{account['account_id']}",
-                                       source="account")
-        features: list[Features] = []
-        seen = set()
-        for row in rows:
-            f = features_of(row)
-            # Research as of a date sees only what was known by then.
-            if f.first_seen and f.first_seen > as_of:
-                continue
-            if f.key in seen:
-                continue
-            seen.add(f.key)
-            features.append(f)
-        outcome = identify(account_features, features, self.model)
+        ranked = match_and_rank(
+            account, rows, as_of=as_of, model=self.model, contact_model=self.contact_model,
+            outcomes=lambda values: outcomes_for(self.ws, values),
+            same_debtor=lambda debtor, ids: same_debtor_accounts(self.ws, debtor, ids),
+            kinds=result.decision.allowed_kinds, rejected=self._rejected(account["account_id"]))
+        outcome, contacts, min_conf = ranked.matching, ranked.contacts, ranked.min_identity_confidence
         if self.persist_graphs:  # batches rebuild graphs on demand from the audit instead
-            persist_graph(self.ws, result.lookup_id, account_features, outcome, self.model)
+            persist_graph(self.ws, result.lookup_id, ranked.account, outcome, self.model)
         log.debug("lookup %s: %d records, %d pairs scored, %d identities", result.lookup_id,
-                  len(features), outcome.pairs_scored, len(outcome.identities))
-        rejected = self._rejected(account["account_id"])
-        min_conf = float(self.model.settings.get("min_identity_confidence", 0.2))
-        contacts = rank_contacts(outcome.identities, as_of=as_of,
-                                 kinds=result.decision.allowed_kinds, rejected=rejected,
-                                 min_identity_confidence=min_conf)
+                  len(ranked.records), outcome.pairs_scored, len(outcome.identities))
         result.identities = [
             CandidateIdentity(i.identity_id, tuple(f.key for f in i.members),
                               round(i.confidence, 4), (i.evidence,),
@@ -255,8 +245,9 @@ class Tracer:
         if not result.note:  # a scrub warning outranks the quality notes
             if not contacts and not result.withheld:
                 result.note = "nothing found: no record matched the account well enough"
-            elif contacts and best < 0.3:
-                result.note = "nothing is likely current: every contact point has low confidence"
+            elif contacts and best < USABLE:
+                result.note = (f"nothing current found: every contact point has low "
+                               f"confidence (best {best:.2f})")
         self._store(result, user_id)
 
     def _rejected(self, account_id: str) -> set[tuple[str, str]]:
@@ -304,11 +295,13 @@ class Tracer:
             conn.executemany(
                 "INSERT INTO contact_results (lookup_id, account_id, kind, rank, value,"
                 " confidence, identity_confidence, sources, first_seen, last_seen, explanation,"
-                " detail) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " detail, phone_type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(result.lookup_id, result.account_id, c.kind, c.rank, c.value, c.confidence,
                   c.identity_confidence, ";".join(c.sources), c.first_seen, c.last_seen,
                   c.explanation, canonical_json({"waterfall": c.waterfall,
-                                                 "record_keys": c.record_keys}))
+                                                 "record_keys": c.record_keys,
+                                                 "evidence": dict(c.evidence)}),
+                  c.phone_type)
                  for c in result.contacts])
             self.audit.append("candidates_ranked", {
                 "identities": [{"id": i.identity_id, "confidence": i.confidence,

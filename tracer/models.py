@@ -86,6 +86,10 @@ class ContactPoint:
     explanation: str
     record_keys: tuple[str, ...] = ()
     waterfall: tuple[tuple[str, float], ...] = ()
+    #: mobile, landline, voip or unknown (phones only): TCPA treats mobiles apart
+    phone_type: str | None = None
+    #: the contact model's evidence (name, value), what a calibration learns from
+    evidence: tuple[tuple[str, float], ...] = ()
 
     @property
     def ref(self) -> str:
@@ -97,6 +101,7 @@ class ContactPoint:
         out["sources"] = list(self.sources)
         out["record_keys"] = list(self.record_keys)
         out["waterfall"] = [list(step) for step in self.waterfall]
+        out["evidence"] = dict(self.evidence)
         out["ref"] = self.ref
         return out
 

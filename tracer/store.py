@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .matching.features import features_of, remember_features
-from .matching.keys import TRACE_BLOCKS
+from .matching.keys import CONTACT_KEYS, RETRIEVAL_RULES, compile_rule, stored_column
 from .models import RECORD_FIELDS
 
 _RECORD_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash")
@@ -20,6 +20,13 @@ _RECORD_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash")
 #: first name, a phone number shared by hundreds): it is skipped when a smaller block
 #: exists, because scoring every pair in it costs more than it finds.
 MAX_BLOCK = 50
+#: The most records a second hop adds (records sharing a candidate's phone, email or
+#: address), and the most records one such value may carry to be followed: a number on
+#: hundreds of records is a switchboard, not a person's.
+MAX_SECOND_HOP = 150
+MAX_SHARED = 12
+#: The retrieval rules, compiled once to SQL over the stored keys.
+TRACE_BLOCKS = tuple((rule.label, *compile_rule(rule)) for rule in RETRIEVAL_RULES)
 
 
 class RecordStore:
@@ -27,9 +34,13 @@ class RecordStore:
         self._conn = workspace.conn
         self.max_block = MAX_BLOCK if max_block is None else max_block
 
-    def candidates(self, query: dict[str, Any], *, cap: int = 400) -> list[dict[str, Any]]:
-        """Records sharing any blocking key with ``query``: smallest blocks first, blocks
-        over ``max_block`` records skipped unless none is smaller, at most ``cap``.
+    def candidates(self, query: dict[str, Any], *, cap: int = 400,
+                   second_hop: bool = True) -> list[dict[str, Any]]:
+        """Records sharing any retrieval rule's key with ``query``
+        (:data:`.matching.keys.RETRIEVAL_RULES`): smallest blocks first, blocks over
+        ``max_block`` records skipped unless none is smaller, at most ``cap``; then (with
+        ``second_hop``) up to :data:`MAX_SECOND_HOP` records sharing a phone, email or
+        address with those.
 
         Each block is read once, as ids from its index (covering: no table rows), which
         also gives its size; only the chosen rows are then fetched, in one query."""
@@ -53,7 +64,46 @@ class RecordStore:
             if len(chosen) >= cap:
                 break
             chosen.update(ids[:cap - len(chosen)])
-        return self._rows(sorted(chosen))
+        rows = self._rows(sorted(chosen))
+        if second_hop:
+            rows += self._rows(self._second_hop(sorted(chosen), min(MAX_SECOND_HOP, cap)))
+        return rows
+
+    def _second_hop(self, ids: list[int], cap: int) -> list[int]:
+        """Records that share a phone, email or address with the candidates ``ids``, not
+        among them: whoever else was seen with the debtor's number or at the debtor's
+        address (a reassigned number's new holder, a new occupant).  Values carried by
+        more than :data:`MAX_SHARED` records are not followed; rarer values first."""
+        if not ids:
+            return []
+        columns = [stored_column(name) for name in CONTACT_KEYS]
+        values: dict[str, set] = {c: set() for c in columns}
+        for i in range(0, len(ids), 500):
+            part = ids[i:i + 500]
+            for row in self._conn.execute(
+                    f"SELECT {', '.join(columns)} FROM records WHERE id IN"
+                    f" ({', '.join('?' * len(part))})", part):
+                for column, value in zip(columns, row):
+                    if value:
+                        values[column].add(value)
+        known = set(ids)
+        found: dict[int, int] = {}       # record id -> size of the value's block
+        for column, wanted in values.items():
+            wanted_list = sorted(wanted)
+            for i in range(0, len(wanted_list), 400):
+                part = wanted_list[i:i + 400]
+                groups: dict[str, list[int]] = {}
+                for rid, value in self._conn.execute(
+                        f"SELECT id, {column} FROM records WHERE {column} IN"
+                        f" ({', '.join('?' * len(part))})", part):
+                    groups.setdefault(value, []).append(rid)
+                for members in groups.values():
+                    if len(members) > MAX_SHARED:
+                        continue
+                    for rid in members:
+                        if rid not in known:
+                            found[rid] = min(found.get(rid, MAX_SHARED), len(members))
+        return sorted(sorted(found, key=lambda rid: (found[rid], rid))[:cap])
 
     def _rows(self, ids: list[int]) -> list[dict[str, Any]]:
         rows: dict[int, dict[str, Any]] = {}

@@ -154,6 +154,28 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # imported before: those are normalized when read, as before.
         "ALTER TABLE records ADD COLUMN features TEXT",
     ]),
+    (6, [
+        # Contact outcomes (FORMATS.md section 4, tracer/outcomes.py): what happened when
+        # someone dialed, mailed or emailed a contact point.  ``value_key`` is what the
+        # value stands for (E.164, a lower-case email, an address with its unit number
+        # but not its designator), so an outcome counts for that value on every account.
+        """CREATE TABLE outcomes (
+            id INTEGER PRIMARY KEY, account_id TEXT NOT NULL, channel TEXT NOT NULL,
+            value TEXT NOT NULL, value_key TEXT NOT NULL, outcome TEXT NOT NULL,
+            date TEXT NOT NULL, user_id TEXT, note TEXT, imported_at TEXT NOT NULL,
+            UNIQUE (account_id, channel, value_key, outcome, date))""",
+        "CREATE INDEX idx_outcomes_value ON outcomes(channel, value_key, date)",
+        "CREATE INDEX idx_outcomes_account ON outcomes(account_id, date)",
+        # The contact model's versions (tracer/matching/contact_model.py): coefficients
+        # fitted to the workspace's outcomes by `tracer model calibrate`, and the last
+        # outcome id each fit had seen (a batch refits when newer ones arrived).
+        """CREATE TABLE contact_models (
+            version INTEGER PRIMARY KEY, created_at TEXT NOT NULL, model TEXT NOT NULL,
+            outcomes_seen INTEGER NOT NULL)""",
+        # A ranked phone's line type (mobile, landline, voip, unknown): the export says
+        # what reaches the person, and TCPA treats mobiles apart.
+        "ALTER TABLE contact_results ADD COLUMN phone_type TEXT",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

@@ -51,7 +51,8 @@ def render_summary(summary: dict) -> None:
     console.print(f"Batch [bold]{s['id']}[/bold] {s['status']}: {s['done']:,} of "
                   f"{s['total']:,} accounts  (purpose {s['purpose']}, as of {s['as_of']}, "
                   f"by {s['user']})")
-    console.print(f"  traced {s['traced']:,}: located {s['located']:,}, nothing found "
+    console.print(f"  traced {s['traced']:,}: located {s['located']:,}, nothing current "
+                  f"found {s.get('nothing_current', 0):,}, nothing found "
                   f"{s['nothing_found']:,}, withheld {s['withheld']:,}")
     denied = ", ".join(f"{code} {n:,}" for code, n in s["denied_by_reason"].items())
     console.print(f"  denied {s['denied']:,}" + (f": {denied}" if denied else ""))

@@ -27,6 +27,10 @@ EVENT_TYPES = {
     "user_added": "a user was created or changed role",
     "accounts_imported": "a portfolio file was imported (counts, file hash)",
     "records_imported": "a record extract was imported (source, counts, file hash)",
+    "outcomes_imported": "a contact outcomes file was imported (counts by outcome, file hash)",
+    "model_trained": "the match model was trained on the workspace's records (version, size)",
+    "model_calibrated": "the contact model was fitted to the workspace's outcomes (version, "
+                        "examples, held-out calibration error)",
     "lookup_requested": "who asked to trace which account, under which purpose and why",
     "decision": "the gate's outcome, reasons, citations and policy version",
     "source_query": "one source was asked: which fields were sent (names, not values)",

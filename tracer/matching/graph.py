@@ -12,11 +12,10 @@ from __future__ import annotations
 import html
 import json
 import math
-from itertools import combinations
 from typing import Any
 
 from .features import Features, features_of
-from .identities import IdentityResult, identify
+from .engine import IdentityResult, identify
 from .model import MatchModel
 
 #: The XML namespace of inline SVG: an identifier, never fetched.
@@ -57,13 +56,10 @@ def build_graph(account: Features, result: IdentityResult,
                 edges.append({"src": f.key, "dst": node_id, "kind": "has_attribute",
                               "first_seen": f.first_seen.isoformat() if f.first_seen else None,
                               "last_seen": f.last_seen.isoformat() if f.last_seen else None})
-        if model is not None and len(ident.members) <= 60:
-            for fa, fb in combinations(ident.members, 2):
-                score = model.score(fa, fb)
-                if score.probability >= MIN_EDGE_PROBABILITY:
-                    edges.append({"src": fa.key, "dst": fb.key, "kind": "same_person",
-                                  "probability": round(score.probability, 4),
-                                  "evidence": score.explain()})
+    for a, b, probability, evidence in result.record_edges(MIN_EDGE_PROBABILITY):
+        if a in nodes and b in nodes and a != account.key and b != account.key:
+            edges.append({"src": a, "dst": b, "kind": "same_person",
+                          "probability": probability, "evidence": evidence})
     return {"nodes": list(nodes.values()), "edges": edges}
 
 
@@ -136,7 +132,8 @@ def rebuild_graph(ws, lookup_id: str, model: MatchModel) -> dict:
             seen.add(key)
             records.append(features_of(dict(zip([c[0] for c in cur.description], found))))
     account_features = features_of(account, key=f"account:{account_id}", source="account")
-    result = identify(account_features, records, model)
+    result = identify(account_features, records, model,
+                      model.settings.get("term_frequencies", {}))
     return persist_graph(ws, lookup_id, account_features, result, model)
 
 

@@ -1,29 +1,76 @@
-"""Blocking keys precomputed at import and indexed in the ``records`` table.
+"""Blocking keys precomputed at import and indexed in the ``records`` table, and the
+blocking rules a trace retrieves its candidates by.
 
-A trace asks the store for records sharing any key with the account instead of scanning
-every record; the same keys drive ``tracer resolve``'s blocking rules.
+The rules are the same data objects as ``tracer resolve``'s (:class:`.blocking.BlockingRule`,
+columns named as in the :class:`.table.RecordTable`); :func:`compile_rule` turns one
+into the SQL condition over the stored key columns, so the store runs the rule rather
+than a query written by hand.  Inside the candidates the engine then applies every
+people rule (:data:`.blocking.PEOPLE_RULES`), as resolve does.
 """
 
 from __future__ import annotations
 
+from typing import Any, Callable
+
+from .blocking import BlockingRule, block_on
+from .features import Features
+
 #: Column order of the ``k_*`` columns in the records table.
 KEY_COLUMNS = ("k_last", "k_first", "k_dob_year", "k_phone", "k_email", "k_zip", "k_addr")
 
+#: Table column -> (records column, value of a record's features).
+STORED_KEYS: dict[str, tuple[str, Callable[[Features], Any]]] = {
+    "last_key": ("k_last", lambda f: f.last_key),
+    "first_any": ("k_first", lambda f: f.first_root or f.first),
+    "dob_year": ("k_dob_year", lambda f: f.dob_year),
+    "phone": ("k_phone", lambda f: f.phone),
+    "email": ("k_email", lambda f: f.email),
+    "zip5": ("k_zip", lambda f: f.zip5),
+    "addr_key": ("k_addr", lambda f: f.addr_key),
+    "ssn_last4": ("ssn_last4", lambda f: f.ssn_last4),
+}
 
-#: The store queries a trace runs, as (label, SQL condition, features -> parameters).
-#: Each is selective on its own; oversized blocks (common names) are capped.
-TRACE_BLOCKS = (
-    ("surname+birth year", "k_last = ? AND k_dob_year = ?",
-     lambda f: (f.last_key, f.dob_year) if f.last_key and f.dob_year else None),
-    ("surname+first name", "k_last = ? AND k_first = ?",
-     lambda f: (f.last_key, f.first_root or f.first) if f.last_key and f.first else None),
-    ("ssn last4+surname", "ssn_last4 = ? AND k_last = ?",
-     lambda f: (f.ssn_last4, f.last_key) if f.ssn_last4 and f.last_key else None),
-    ("ssn last4+birth year", "ssn_last4 = ? AND k_dob_year = ?",
-     lambda f: (f.ssn_last4, f.dob_year) if f.ssn_last4 and f.dob_year else None),
-    ("phone", "k_phone = ?", lambda f: (f.phone,) if f.phone else None),
-    ("email", "k_email = ?", lambda f: (f.email,) if f.email else None),
-    ("address", "k_addr = ?", lambda f: (f.addr_key,) if f.addr_key else None),
-    ("zip+first name", "k_zip = ? AND k_first = ?",
-     lambda f: (f.zip5, f.first_root or f.first) if f.zip5 and f.first else None),
+
+def key_values(f: Features) -> tuple:
+    """The ``k_*`` values of one record, in :data:`KEY_COLUMNS` order (stored at import)."""
+    by_column = {column: get(f) for column, get in STORED_KEYS.values()}
+    return tuple(by_column[c] for c in KEY_COLUMNS)
+
+
+#: The rules a trace asks the store by, each selective on its own and each backed by an
+#: index (tests/test_store_scale.py checks the query plans); oversized blocks (common
+#: names) are capped.
+RETRIEVAL_RULES: tuple[BlockingRule, ...] = (
+    block_on("last_key", "dob_year", name="surname+birth year"),
+    block_on("last_key", "first_any", name="surname+first name"),
+    block_on("ssn_last4", "last_key", name="ssn last4+surname"),
+    block_on("ssn_last4", "dob_year", name="ssn last4+birth year"),
+    block_on("phone", name="phone"),
+    block_on("email", name="email"),
+    block_on("addr_key", name="address"),
+    block_on("zip5", "first_any", name="zip+first name"),
 )
+
+#: The contact keys a second hop follows: records that share a phone, email or address
+#: with a first-hop candidate (who else used the debtor's number, who lives there now).
+CONTACT_KEYS = ("phone", "email", "addr_key")
+
+
+def compile_rule(rule: BlockingRule) -> tuple[str, Callable[[Features], tuple | None]]:
+    """(SQL condition over the records table, features -> its parameters or None when a
+    column is missing) for a rule whose columns are all stored keys."""
+    missing = [c for c in rule.columns if c not in STORED_KEYS]
+    if missing:
+        raise ValueError(f"rule {rule.label!r}: {', '.join(missing)} not stored as keys")
+    columns = [STORED_KEYS[c][0] for c in rule.columns]
+    getters = [STORED_KEYS[c][1] for c in rule.columns]
+    condition = " AND ".join(f"{c} = ?" for c in columns)
+
+    def params_of(f: Features) -> tuple | None:
+        values = tuple(get(f) for get in getters)
+        return None if any(v in (None, "") for v in values) else values
+    return condition, params_of
+
+
+def stored_column(name: str) -> str:
+    return STORED_KEYS[name][0]

@@ -83,16 +83,26 @@ class _Pairs:
         return out
 
 
+#: Below this many pairs rapidfuzz runs in the calling thread: starting its thread pool
+#: costs milliseconds, more than a trace's few hundred comparisons take.
+THREADED_FROM = 20_000
+
+
+def _workers(n: int) -> int:
+    return -1 if n >= THREADED_FROM else 1
+
+
 def _jw(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not len(a):
         return np.zeros(0)
-    return cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity, workers=-1)
+    return cpdist(list(a), list(b), scorer=JaroWinkler.normalized_similarity,
+                  workers=_workers(len(a)))
 
 
 def _lev(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     if not len(a):
         return np.zeros(0, dtype=np.int64)
-    return cpdist(list(a), list(b), scorer=Levenshtein.distance, workers=-1)
+    return cpdist(list(a), list(b), scorer=Levenshtein.distance, workers=_workers(len(a)))
 
 
 def _null(p, idx):
@@ -232,7 +242,7 @@ def _dob_near(p, idx):
         def typo_apart(a, b):
             x = [v.replace("-", "") for v in a]
             y = [v.replace("-", "") for v in b]
-            return cpdist(x, y, scorer=OSA.distance, workers=-1) <= 2
+            return cpdist(x, y, scorer=OSA.distance, workers=_workers(len(x))) <= 2
         out[ok] = p.distinct(idx[ok], typo_apart, ("dob",))
         out[ok] |= _transposed_codes(p, idx[ok], "dob")
     return out
@@ -240,7 +250,7 @@ def _dob_near(p, idx):
 
 def _osa(p, idx, limit):
     return p.distinct(idx, lambda a, b: cpdist(list(a), list(b), scorer=OSA.distance,
-                                                 workers=-1) <= limit)
+                                                 workers=_workers(len(a))) <= limit)
 
 
 def _same_zip(p, idx):

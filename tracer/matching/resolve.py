@@ -181,8 +181,14 @@ def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[
     return rules
 
 
-def _tf_weights(model: MatchModel, table: RecordTable, left, right, gammas) -> dict:
-    """Per comparison with a term-frequency adjustment: extra weight per pair."""
+def term_weights(model: MatchModel, table: RecordTable, left, right, gammas,
+                 frequencies: Mapping[str, Any] | None = None) -> dict:
+    """Per comparison with a term-frequency adjustment: extra weight per pair.
+
+    tf(v) is the share of records with a value that carry v: the table's own by default;
+    ``frequencies`` (``{"first": {value: share}, "last": ..., "records": n}``) gives the
+    workspace's instead, for a table of a few hundred candidates that share their surname
+    by construction (a trace); an attribute it does not name is left unadjusted."""
     out = {}
     for c, comp in enumerate(model.comparisons):
         attribute = TF_COMPARISONS.get(comp.name)
@@ -190,18 +196,27 @@ def _tf_weights(model: MatchModel, table: RecordTable, left, right, gammas) -> d
             attribute = comp.name
         if attribute is None:
             continue
+        if frequencies is not None and attribute not in frequencies:
+            continue
         labels = [lvl.label for lvl in comp.levels]
         if "exact" not in labels:
             continue
         exact = labels.index("exact")
         u_exact = float(model.u.get(comp.name, {}).get("exact", 0.01))
-        codes = table.codes(attribute)
-        present = codes[codes >= 0]
+        codes, values = table.coded(attribute)
         rows = np.flatnonzero(gammas[:, c] == exact)
         weights = np.zeros(len(left), dtype=np.float32)
-        if len(rows) and len(present):
+        if frequencies is not None:
+            given = frequencies[attribute]
+            floor = 1.0 / max(float(frequencies.get("records", 0) or 0), 1.0)
+            by_code = np.array([given.get(v, floor) for v in values] + [floor])
+            share = by_code[codes[left[rows]]] if len(rows) else np.zeros(0)
+        else:
+            present = codes[codes >= 0]
+            share = (np.bincount(present)[codes[left[rows]]] / len(present)
+                     if len(rows) and len(present) else np.zeros(0))
+        if len(rows) and len(share):
             # tf(v): the share of records with a value that carry v (tracer.matching.tf).
-            share = np.bincount(present)[codes[left[rows]]] / len(present)
             weights[rows] = np.clip(np.log2(max(u_exact, 1e-12) / np.maximum(share, 1e-12)),
                                     MIN_ADJUSTMENT, MAX_ADJUSTMENT)
         out[c] = weights
@@ -577,7 +592,8 @@ def full_identifiers(table: RecordTable) -> np.ndarray | None:
 
 
 def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
-                  progress: Progress | None = None) -> Resolution:
+                  progress: Progress | None = None,
+                  frequencies: Mapping[str, Any] | None = None) -> Resolution:
     """Resolve a table built in input order; see :func:`resolve_rows`."""
     timings: dict[str, float] = {}
     clock = time.perf_counter()
@@ -626,7 +642,7 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
                                       "extra_groups": [list(g) for g in config.extra_groups],
                                       "link": config.link})
         step("train")
-    tf = _tf_weights(model, table, left, right, gammas)
+    tf = term_weights(model, table, left, right, gammas, frequencies)
     tf_total = sum(tf.values()) if tf else None
     weight, probability = model.score_gammas(gammas, tf_total)
     allowed, evidence, tolerance = pair_guard(model, gammas, weight)

@@ -223,7 +223,32 @@ def train_workspace_model(ws, *, max_records: int = TRAIN_MAX_RECORDS) -> MatchM
     result = resolve_rows(rows, ResolveConfig())
     model = result.model
     model.trained_on["source"] = f"workspace records table ({len(rows):,} of {total:,} records)"
+    model.settings["term_frequencies"] = term_frequencies_of(result.table)
     return model
+
+
+#: Names seen fewer times than this in the training sample are not listed in the
+#: model's term frequencies: they get the floor of one record (rare, as they are).
+TF_MIN_COUNT = 2
+
+
+def term_frequencies_of(table: RecordTable) -> dict[str, Any]:
+    """The share of records carrying each first name and surname (those seen at least
+    :data:`TF_MIN_COUNT` times), saved with the model: a trace compares a few hundred
+    candidates that share their surname by construction, so it takes how common a name
+    is from the workspace, not from them."""
+    out: dict[str, Any] = {"records": len(table)}
+    for attribute in ("first", "last"):
+        codes, values = table.coded(attribute)
+        present = codes[codes >= 0]
+        if not len(present):
+            out[attribute] = {}
+            continue
+        counts = np.bincount(present, minlength=len(values))
+        keep = np.flatnonzero(counts >= TF_MIN_COUNT)
+        out[attribute] = {values[k]: round(float(counts[k]) / len(present), 8)
+                          for k in keep.tolist()}
+    return out
 
 
 def save_model(ws, model: MatchModel) -> int:

@@ -13,7 +13,7 @@ across a million records.
 """
 
 from .addresses import (
-    AddressResult, normalize_address, normalize_state, normalize_unit, normalize_zip, valid_state,
+    AddressResult, address_identity, normalize_address, normalize_state, normalize_unit, normalize_zip, valid_state,
 )
 from .dates import DateResult, dates_transposed, parse_date
 from .emails import EmailResult, normalize_email
@@ -22,7 +22,7 @@ from .phones import LINE_TYPES, PhoneResult, normalize_phone, normalize_phone_ty
 from .ssns import Last4Result, normalize_ssn_last4
 
 __all__ = [
-    "AddressResult", "DateResult", "EmailResult", "LINE_TYPES", "Last4Result", "NameResult",
+    "AddressResult", "address_identity", "DateResult", "EmailResult", "LINE_TYPES", "Last4Result", "NameResult",
     "PhoneResult",
     "dates_transposed", "first_root", "nickname_roots", "normalize_address", "normalize_email",
     "normalize_name", "normalize_phone", "normalize_phone_type", "normalize_state",

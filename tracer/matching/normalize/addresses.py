@@ -19,8 +19,8 @@ from . import pub28
 from .dates import as_text, redact
 
 __all__ = [
-    "AddressResult", "normalize_address", "normalize_state", "normalize_unit",
-    "normalize_zip", "valid_state",
+    "AddressResult", "address_identity", "normalize_address", "normalize_state",
+    "normalize_unit", "normalize_zip", "valid_state",
 ]
 
 
@@ -254,6 +254,20 @@ def _clean_city(text: str, problems: list[str]) -> str | None:
         problems.append(f"unreadable city '{redact(text)}'")
         return None
     return " ".join(_CITY_JUNK.sub(" ", city).split()) or None
+
+
+def address_identity(street: str | None, unit: str | None, zip5: str | None,
+                     city: str | None = None) -> str | None:
+    """The one place a normalized address stands for, whatever its unit designator:
+    ``4138 LOPEZ BLVD # 31`` and ``4138 LOPEZ BLVD UNIT 31`` in 77409 are one address
+    (``4138 LOPEZ BLVD|31|77409``); the city stands in for a missing ZIP."""
+    if not street or not (zip5 or city):
+        return None
+    ident = ""
+    if unit:
+        designator, _, rest = unit.partition(" ")
+        ident = (rest if rest else designator).lstrip("0") or "0"
+    return f"{street}|{ident}|{zip5 or city}"
 
 
 def normalize_address(street: object = None, unit: object = None, city: object = None,
