@@ -100,6 +100,28 @@ def test_accounts_file_csv_or_lines(synthetic):
     assert summary["total"] == 3
 
 
+@pytest.mark.parametrize("content, message", [
+    ("secret-line-one: hunter2\nanother line of prose\n", "entry 1 is not an account id"),
+    ("A000001\nhunter2\n", "1 of its 2 account ids are not in the workspace (the first is "
+                            "entry 2)"),
+])
+def test_an_accounts_file_writes_nothing_unless_every_line_is_a_known_account(synthetic,
+                                                                              content,
+                                                                              message):
+    """Issue #18: `batch --accounts` of an arbitrary file put its lines into permanent
+    audit headers as account ids."""
+    path = synthetic.root / "notes.txt"
+    path.write_text(content)
+    before = synthetic.sql("SELECT count(*) FROM audit")[0][0]
+    run = batch(synthetic, "--accounts", path)
+    assert run.exit_code == 2 and message in run.stderr, run.output
+    assert "hunter2" not in run.output
+    assert synthetic.sql("SELECT count(*) FROM audit")[0][0] == before
+    assert synthetic.sql("SELECT count(*) FROM batches") == [(0,)]
+    assert not synthetic.sql("SELECT 1 FROM audit WHERE account_id LIKE '%hunter2%'"
+                             " OR payload LIKE '%hunter2%'")
+
+
 @pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8"), ("\t", "utf-8"),
                                                  ("|", "utf-8"), (";", "cp1252")])
 def test_an_accounts_file_in_any_delimiter_or_excel_encoding(synthetic, delimiter, encoding):

@@ -293,7 +293,7 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     seen: dict[str, int] = {}
     user = load_user(ws.conn, actor)
     try:
-        with ws.transaction() as conn:
+        with ws.transaction():
             for line, row, _raw in source.rows():
                 try:
                     clean = clean_account(ws, row)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import ConfigError
-from ..models import Reason
 from ..settings import load_toml
 from .authorization import (ActionRule, Finding, _f, flags_of, parse_actions,  # noqa: F401
                             rule_account, rule_flags, rule_user)
