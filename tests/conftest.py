@@ -128,3 +128,43 @@ def loaded(ws) -> Workspace:
     assert ws("records", "import", records, "--source", "county_records",
               "--user", "alice").exit_code == 0
     return ws
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def sources_toml(overrides: dict[str, dict]) -> str:
+    """The shipped config/sources.toml with ``overrides`` merged in, table by table."""
+    import tomllib
+
+    from tracer.settings import shipped_config_path
+    tables = tomllib.loads(shipped_config_path("sources.toml").read_text())["sources"]
+    for name, settings in overrides.items():
+        tables[name] = {**tables.get(name, {}), **settings}
+    lines = []
+    for name, settings in tables.items():
+        lines.append(f"[sources.{name}]")
+        nested = {k: v for k, v in settings.items() if isinstance(v, dict)}
+        lines += [f"{k} = {_toml_value(v)}" for k, v in settings.items() if k not in nested]
+        for key, table in nested.items():
+            lines.append(f"[sources.{name}.{key}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def configure_sources(directory: Path, **overrides) -> dict[str, str]:
+    """A TRACER_CONFIG directory whose sources.toml names these sources (``enabled`` as
+    given, true by default), the environment that points at it: a plugin runs only when
+    sources.toml enables it by name."""
+    directory.mkdir(parents=True, exist_ok=True)
+    tables = {name: {"enabled": True, **settings} for name, settings in overrides.items()}
+    (directory / "sources.toml").write_text(sources_toml(tables))
+    return {"TRACER_CONFIG": str(directory)}

@@ -9,6 +9,8 @@ from collections import Counter
 
 import pytest
 
+from conftest import configure_sources
+
 from tracer.batch_filter import where_sql
 from tracer.errors import InputError
 from tracer.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
@@ -91,13 +93,34 @@ def test_list_and_show_json(synthetic):
 
 def test_accounts_file_csv_or_lines(synthetic):
     ids = [r[0] for r in synthetic.sql("SELECT account_id FROM accounts ORDER BY account_id LIMIT 3")]
-    (synthetic.root / "ids.txt").write_text("\n".join(ids + [ids[0], "NOPE-1"]) + "\n")
+    (synthetic.root / "ids.txt").write_text("\n".join(ids + [ids[0]]) + "\n")
     summary = json.loads(batch(synthetic, "--accounts", synthetic.root / "ids.txt", "--json").stdout)
-    assert summary["total"] == 4
-    assert summary["denied_by_reason"].get("account_unknown") == 1
+    assert summary["total"] == 3
     synthetic.write_csv("ids.csv", [{"note": "x", "Account ID": a} for a in ids])
     summary = json.loads(batch(synthetic, "--accounts", synthetic.root / "ids.csv", "--json").stdout)
     assert summary["total"] == 3
+
+
+@pytest.mark.parametrize("content, message", [
+    ("secret-line-one: hunter2\nanother line of prose\n", "entry 1 is not an account id"),
+    ("A000001\nhunter2\n", "1 of its 2 account ids are not in the workspace (the first is "
+                            "entry 2)"),
+])
+def test_an_accounts_file_writes_nothing_unless_every_line_is_a_known_account(synthetic,
+                                                                              content,
+                                                                              message):
+    """Issue #18: `batch --accounts` of an arbitrary file put its lines into permanent
+    audit headers as account ids."""
+    path = synthetic.root / "notes.txt"
+    path.write_text(content)
+    before = synthetic.sql("SELECT count(*) FROM audit")[0][0]
+    run = batch(synthetic, "--accounts", path)
+    assert run.exit_code == 2 and message in run.stderr, run.output
+    assert "hunter2" not in run.output
+    assert synthetic.sql("SELECT count(*) FROM audit")[0][0] == before
+    assert synthetic.sql("SELECT count(*) FROM batches") == [(0,)]
+    assert not synthetic.sql("SELECT 1 FROM audit WHERE account_id LIKE '%hunter2%'"
+                             " OR payload LIKE '%hunter2%'")
 
 
 @pytest.mark.parametrize("delimiter, encoding", [(";", "utf-8"), ("\t", "utf-8"),
@@ -246,6 +269,8 @@ def test_a_source_timing_out_keeps_the_other_sources_results(synthetic, tmp_path
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("TRACER_PLUGINS", "slow_plugin")
     monkeypatch.setenv("TRACER_SOURCE_SLOW_TIMEOUT", "0.3")
+    for key, value in configure_sources(tmp_path / "config", slow={}).items():
+        monkeypatch.setenv(key, value)
     slow_ids = [r[0] for r in synthetic.sql(
         "SELECT account_id FROM accounts WHERE status = 'open' AND substr(upper(last_name),1,1)"
         " IN ('A','B','C') ORDER BY account_id LIMIT 3")]

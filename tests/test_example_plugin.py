@@ -47,14 +47,34 @@ def installed_example(tmp_path, monkeypatch):
     monkeypatch.delenv("TRACER_NO_PLUGINS", raising=False)
 
 
-def test_the_entry_point_registers_the_source(installed_example):
+SNIPPET = EXAMPLE / "sources-snippet.toml"
+
+
+def test_the_entry_point_registers_the_source_which_runs_once_configured(installed_example):
     infos = {i.name: i for i in SourceRegistry().infos()}
-    assert infos["county_liens"].enabled and infos["county_liens"].kind == "public_record"
+    assert infos["county_liens"].kind == "public_record"
+    assert not infos["county_liens"].enabled
+    assert infos["county_liens"].disabled_reason.startswith("not configured")
+    configured = SourceRegistry(settings={"county_liens": {"enabled": True, "path": ""}})
+    assert {i.name: i for i in configured.infos()}["county_liens"].enabled
+
+
+def _with_snippet(directory: Path) -> dict[str, str]:
+    """A TRACER_CONFIG whose sources.toml is the shipped one plus the example's snippet,
+    and the license key it names in the environment (credentials may come from there)."""
+    from tracer.settings import shipped_config_path
+    directory.mkdir(exist_ok=True)
+    (directory / "sources.toml").write_text(
+        shipped_config_path("sources.toml").read_text() + "\n" + SNIPPET.read_text())
+    return {"TRACER_CONFIG": str(directory), "COUNTY_LIENS_LICENSE_KEY": "test-licence"}
 
 
 def test_the_installed_plugin_is_listed_and_passes_the_check(installed_example, ws):
     listed = {r["name"]: r for r in json.loads(ws("sources", "list", "--json").stdout)}
-    assert listed["county_liens"]["enabled"]
+    assert not listed["county_liens"]["enabled"]
+    assert listed["county_liens"]["disabled_reason"].startswith("not configured")
+    configured = ws("sources", "list", "--json", env=_with_snippet(ws.root / "config"))
+    assert {r["name"]: r for r in json.loads(configured.stdout)}["county_liens"]["enabled"]
     run = ws("sources", "check", "county_liens", "--json")
     assert run.exit_code == 0, run.output
     checks = {c["check"]: c["status"] for c in json.loads(run.stdout)["checks"]}
@@ -108,6 +128,9 @@ def test_pip_installs_the_example_and_tracer_discovers_it(tmp_path):
                               capture_output=True, text=True, timeout=120, env=env)
     assert tracer("init").returncode == 0
     listed = {r["name"]: r for r in json.loads(tracer("sources", "list", "--json").stdout)}
-    assert listed["county_liens"]["enabled"]
+    assert listed["county_liens"]["disabled_reason"].startswith("not configured")
     check = tracer("sources", "check", "county_liens")
     assert check.returncode == 0, check.stdout + check.stderr
+    env.update(_with_snippet(tmp_path / "config"))
+    listed = {r["name"]: r for r in json.loads(tracer("sources", "list", "--json").stdout)}
+    assert listed["county_liens"]["enabled"]

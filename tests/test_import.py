@@ -126,7 +126,6 @@ BAD_RECORDS = [
     (dict(first_name="", last_name="", full_name=""), "missing name"),
     (dict(dob="1961-13-01"), "unparseable date in dob"),
     (dict(ssn_last4="12"), "bad ssn_last4"),
-    (dict(phone_type="pager"), "unknown phone_type"),
     (dict(last_seen="soon"), "unparseable date in last_seen"),
     (dict(first_seen="2024-05-01", last_seen="2019-03-02"), "first_seen 2024-05-01 is after"),
     (dict(first_seen="2022", last_seen="2021-12"), "first_seen 2022 is after last_seen 2021-12"),

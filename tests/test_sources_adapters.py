@@ -198,7 +198,8 @@ def test_a_failure_becomes_a_clear_source_error(case, failure, message):
 ])
 def test_missing_credentials_disable_the_source_loudly(monkeypatch, name, env):
     monkeypatch.delenv(env)
-    registry = SourceRegistry(settings={name: {"base_url": "http://127.0.0.1:9"}})
+    registry = SourceRegistry(settings={name: {"enabled": True,
+                                               "base_url": "http://127.0.0.1:9"}})
     info = {i.name: i for i in registry.infos()}[name]
     assert not info.enabled and info.disabled_reason.startswith(f"set {env} to ")
 
@@ -590,9 +591,11 @@ def _trace(ws, server, gate=None):
     from tracer.lookup import Tracer
     from tracer.store import RecordStore
 
-    settings = {"pacer": {**FAST, "base_url": server.url + "/pcl-public-api/rest",
+    settings = {"pacer": {**FAST, "enabled": True,
+                          "base_url": server.url + "/pcl-public-api/rest",
                           "auth_url": server.url + "/services/cso-auth"},
-                "account_history": {"timeout": 10}, "imported_records": {"timeout": 10}}
+                "account_history": {"enabled": True, "timeout": 10},
+                "imported_records": {"enabled": True, "timeout": 10}}
     tracer = Tracer(ws, registry=SourceRegistry(RecordStore(ws), settings=settings), gate=gate)
     return tracer.trace("ACC-9", user_id="sam", purpose="collect-debt",
                         reason="mail returned, need a current address")

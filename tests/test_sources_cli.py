@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from conftest import configure_sources
+
 REASON = "mail returned undeliverable, need a current address"
 
 #: A plugin module with one broken and one failing source, loaded via TRACER_PLUGINS.
@@ -49,6 +51,8 @@ def plugins(tmp_path, monkeypatch):
     (tmp_path / "cli_test_plugins.py").write_text(PLUGIN)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("TRACER_PLUGINS", "cli_test_plugins")
+    for key, value in configure_sources(tmp_path / "config", leaky={}, flaky={}).items():
+        monkeypatch.setenv(key, value)
 
 
 def test_list_shows_every_source_and_why_a_disabled_one_is_off(ws):

@@ -245,9 +245,12 @@ def test_the_adapter_passes_the_conformance_kit(oscn_site):
          "error_mapping", "latency", "no_sensitive_logs"], "pass"), format_results(results)
 
 
-def oscn_env(site) -> dict[str, str]:
-    """Enable the source for one test through the documented environment overrides."""
-    return {"TRACER_SOURCE_OSCN_ENABLED": "true", "TRACER_SOURCE_OSCN_BASE_URL": site.base_url,
+def oscn_env(site, ws) -> dict[str, str]:
+    """Enable the source for one test in a TRACER_CONFIG sources.toml (the environment
+    may not enable a source), its settings through the documented environment overrides."""
+    from conftest import configure_sources
+    config = configure_sources(ws.root / "config", oscn={})
+    return {**config, "TRACER_SOURCE_OSCN_BASE_URL": site.base_url,
             "TRACER_SOURCE_OSCN_DOWNLOAD_DELAY": "0.01", "TRACER_SOURCE_OSCN_USER_AGENT": UA}
 
 
@@ -256,7 +259,7 @@ def test_a_lookup_asks_oscn_through_the_gate_and_audits_it(loaded, oscn_site):
     site = oscn_site()
     run = loaded("trace", "ACC-1", "--purpose", "collect-debt", "--reason",
                  "mail returned, need a current address", "--user", "alice", "--json",
-                 env=oscn_env(site))
+                 env=oscn_env(site, loaded))
     assert run.exit_code == 0, run.output
     outcome = {s["source"]: s for s in json.loads(run.stdout)["sources"]}["oscn"]
     assert outcome["error"] is None and outcome["count"] == 4
@@ -270,7 +273,7 @@ def test_a_lookup_asks_oscn_through_the_gate_and_audits_it(loaded, oscn_site):
 def test_sources_check_runs_the_kit_on_oscn_from_the_cli(ws, oscn_site):
     site = oscn_site()
     run = ws("sources", "check", "oscn", "--query", '{"last_name": "Ferreira"}',
-             env=oscn_env(site))
+             env=oscn_env(site, ws))
     assert run.exit_code == 0, run.output
     assert "oscn: conforms (0 skipped)" in run.stdout
 
@@ -287,7 +290,7 @@ def test_a_batch_of_twenty_lookups_asks_oscn_for_each(ws, oscn_site):
     assert ws("accounts", "import", path, "--user", "sam").exit_code == 0
     run = ws("batch", "--purpose", "collect-debt", "--reason",
              "quarterly skip trace of returned mail, Oklahoma placements", "--user", "sam",
-             "--json", env=oscn_env(site))
+             "--json", env=oscn_env(site, ws))
     assert run.exit_code == 0, run.output
     summary = json.loads(run.stdout)
     assert summary["total"] == 20 and summary["done"] == 20

@@ -7,6 +7,8 @@ import textwrap
 
 import pytest
 
+from conftest import configure_sources
+
 REASON = "mail returned undeliverable, need a current address"
 
 
@@ -142,6 +144,8 @@ def recording(loaded, tmp_path, monkeypatch):
     monkeypatch.syspath_prepend(str(tmp_path))
     log = tmp_path / "calls.jsonl"
     monkeypatch.setenv("TRACER_PLUGINS", "recording_plugin")
+    for key, value in configure_sources(tmp_path / "config", recording={}).items():
+        monkeypatch.setenv(key, value)
     monkeypatch.setenv("RECORDING_SOURCE_LOG", str(log))
     return log
 
@@ -208,6 +212,8 @@ def test_failing_and_hanging_sources_do_not_sink_the_lookup(loaded, tmp_path, mo
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.setenv("TRACER_PLUGINS", "failing_plugin")
     monkeypatch.setenv("TRACER_SOURCE_HANGING_TIMEOUT", "0.5")
+    for key, value in configure_sources(tmp_path / "config", broken={}, hanging={}).items():
+        monkeypatch.setenv(key, value)
     run = trace(loaded, "ACC-1", "--json")
     assert run.exit_code == 0, run.output
     result = json.loads(run.stdout)

@@ -1,9 +1,11 @@
 """Attaching accepted contact points to an account, judging candidates, and undoing.
 
 Only after an allowing decision, only contact kinds the decision allowed, always with an
-audit entry naming the lookup it came from (DESIGN.md invariant 2).  Traced phones and
-emails carry no consent: phones are manual-dial only and emails are not eligible for the
-Regulation F safe harbor until consent is recorded.
+audit entry naming the lookup it came from (DESIGN.md invariant 2), and only when the
+authorization policy allows it against the account as it is now: a flag, closure or
+reassignment since the lookup stops it (invariant 7).  What consent is on record for a
+phone or email is read at the moment of attaching (tracer.consent.consents): without one
+a phone is manual-dial only and an email not eligible for the Regulation F safe harbor.
 """
 
 from __future__ import annotations
@@ -12,18 +14,16 @@ import json
 import re
 from typing import Any
 
+from .accounts import field_changes
 from .consent.audit import AuditTrail, now_iso
-from .consent.users import require_user
+from .consent.authorization import Authorizer
+from .consent.consents import NO_CONSENT, consent_for
 from .errors import InputError
 
 TRACING_ROLES = ("collector", "supervisor")
 ADDRESS_COLUMNS = ("street", "unit", "city", "state", "zip")
-CONSENT_ON_ATTACH = {
-    "address": "not_applicable",
-    "phone": "none: manual dial only until consent is recorded (TCPA 47 U.S.C. 227)",
-    "email": "none: not eligible for the Regulation F safe harbor (12 CFR 1006.6(d)(4)) "
-             "until consent is recorded",
-}
+#: What an attachment says when no consent is on record (kept for callers of 0.1).
+CONSENT_ON_ATTACH = {kind: NO_CONSENT[kind] for kind in ("address", "phone", "email")}
 # The last part of a one-line address (FORMATS.md section 3): "IL 62704", "IL" or "62704".
 _LAST_LINE = re.compile(r"(?:(?P<state>[A-Z]{2}) )?(?P<zip>\d{5})|(?P<state_only>[A-Z]{2})")
 
@@ -78,23 +78,25 @@ def _new_values(kind: str, value: str) -> dict[str, Any]:
 def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
            idempotency_key: str | None = None) -> int:
     """Write contact ``ref`` of ``lookup_id`` onto its account; returns the attachment id.
-    With an ``idempotency_key`` a repeat returns the first attachment instead of a second."""
-    require_user(ws, user_id, roles=TRACING_ROLES)
+    With an ``idempotency_key`` a repeat returns the first attachment instead of a second.
+    Authorized (``accept-contact``) against the account as it is now."""
     if idempotency_key:
         row = ws.conn.execute("SELECT id FROM attachments WHERE idempotency_key = ?",
                               (idempotency_key,)).fetchone()
         if row:
             return row[0]
     contact = _contact(ws, lookup_id, ref)
-    if contact["outcome"] == "deny" or contact["status"] != "completed":
-        raise InputError(f"lookup {lookup_id} did not complete with an allowing decision")
-    kind = contact["kind"]
-    if kind not in _allowed_kinds(ws, lookup_id):
-        raise InputError(f"the decision for {lookup_id} does not allow attaching {kind}s")
-    account_id = contact["account_id"]
-    with ws.transaction() as conn:
+    account_id, kind = contact["account_id"], contact["kind"]
+    with Authorizer(ws).authorized(user_id, "accept-contact", account_id,
+                                   lookup_id=lookup_id):
+        if contact["outcome"] == "deny" or contact["status"] != "completed":
+            raise InputError(f"lookup {lookup_id} did not complete with an allowing decision")
+        if kind not in _allowed_kinds(ws, lookup_id):
+            raise InputError(f"the decision for {lookup_id} does not allow attaching {kind}s")
+        conn = ws.conn
         previous = _current(conn, account_id, kind)
         new = _new_values(kind, contact["value"])
+        consent = consent_for(ws, account_id, kind, contact["value"])
         sets = ", ".join(f"{c} = ?" for c in new)
         conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
                      [*new.values(), now_iso(), account_id])
@@ -102,7 +104,7 @@ def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
             "INSERT INTO attachments (lookup_id, account_id, kind, value, previous, user_id, ts,"
             " consent, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?)",
             (lookup_id, account_id, kind, contact["value"], json.dumps(previous), user_id,
-             now_iso(), CONSENT_ON_ATTACH[kind], idempotency_key))
+             now_iso(), consent, idempotency_key))
         attachment_id = cur.lastrowid
         conn.execute(
             "INSERT INTO judgements (lookup_id, account_id, kind, value, verdict, user_id, ts,"
@@ -111,22 +113,34 @@ def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
         AuditTrail(ws).append("attachment", {
             "attachment_id": attachment_id, "ref": ref, "kind": kind, "value": contact["value"],
             "confidence": contact["confidence"], "provenance": contact["sources"].split(";"),
-            "consent": CONSENT_ON_ATTACH[kind], "via": via,
+            "consent": consent, "via": via, "action": "attach",
+            "changes": field_changes(previous, new),
         }, actor=user_id, account_id=account_id, lookup_id=lookup_id)
     return attachment_id
 
 
+def attachment(ws, attachment_id: int) -> dict[str, Any]:
+    """One attachment: what was written onto which account, by whom, with which consent."""
+    row = ws.conn.execute(
+        "SELECT id, lookup_id, account_id, kind, value, user_id, ts, consent, undone_at"
+        " FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+    if row is None:
+        raise InputError(f"no attachment {attachment_id}")
+    return dict(zip(("id", "lookup_id", "account_id", "kind", "value", "user", "ts",
+                     "consent", "undone_at"), row))
+
+
 def reject(ws, lookup_id: str, ref: str, *, user_id: str, note: str = "") -> int:
     """Record that a candidate contact does not reach the debtor; later lookups of the
-    account never rank it first."""
-    require_user(ws, user_id, roles=TRACING_ROLES)
+    account never rank it first.  Authorized (``reject-contact``) against the account now."""
     contact = _contact(ws, lookup_id, ref)
-    with ws.transaction() as conn:
-        cur = conn.execute(
+    with Authorizer(ws).authorized(user_id, "reject-contact", contact["account_id"],
+                                   lookup_id=lookup_id) as grant:
+        cur = ws.conn.execute(
             "INSERT INTO judgements (lookup_id, account_id, kind, value, verdict, user_id, ts,"
             " note) VALUES (?,?,?,?,?,?,?,?)",
             (lookup_id, contact["account_id"], contact["kind"], contact["value"], "reject",
-             user_id, now_iso(), note))
+             grant.user["id"], now_iso(), note))
         AuditTrail(ws).append("judgement", {
             "verdict": "reject", "ref": ref, "kind": contact["kind"], "value": contact["value"],
             "note": note,
@@ -149,19 +163,22 @@ def _refuse_if_replaced(conn, attachment_id: int, account_id: str, kind: str) ->
 
 
 def undo(ws, attachment_id: int, *, user_id: str) -> dict[str, Any]:
-    """Restore the account's contact data from before the attachment."""
-    require_user(ws, user_id, roles=TRACING_ROLES)
+    """Restore the account's contact data from before the attachment.  Authorized
+    (``undo-attachment``): a collector undoes only their own, on accounts they work."""
     row = ws.conn.execute(
-        "SELECT lookup_id, account_id, kind, value, previous, undone_at FROM attachments"
-        " WHERE id = ?", (attachment_id,)).fetchone()
+        "SELECT lookup_id, account_id, kind, value, previous, undone_at, user_id"
+        " FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
     if row is None:
         raise InputError(f"no attachment {attachment_id}")
-    lookup_id, account_id, kind, value, previous, undone_at = row
+    lookup_id, account_id, kind, value, previous, undone_at, made_by = row
     if undone_at:
         raise InputError(f"attachment {attachment_id} was already undone at {undone_at}")
     restored = json.loads(previous)
-    with ws.transaction() as conn:
+    with Authorizer(ws).authorized(user_id, "undo-attachment", account_id,
+                                   owner=made_by) as grant:
+        conn = ws.conn
         _refuse_if_replaced(conn, attachment_id, account_id, kind)
+        current = _current(conn, account_id, kind)
         sets = ", ".join(f"{c} = ?" for c in restored)
         conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
                      [*restored.values(), now_iso(), account_id])
@@ -169,6 +186,7 @@ def undo(ws, attachment_id: int, *, user_id: str) -> dict[str, Any]:
                      (now_iso(), attachment_id))
         AuditTrail(ws).append("attachment", {
             "attachment_id": attachment_id, "undo": True, "kind": kind, "removed": value,
-            "restored": restored,
-        }, actor=user_id, account_id=account_id, lookup_id=lookup_id)
+            "restored": restored, "action": "undo",
+            "changes": field_changes(current, restored),
+        }, actor=grant.user["id"], account_id=account_id, lookup_id=lookup_id)
     return restored

@@ -37,15 +37,15 @@ from .matching.calibration import calibrate_workspace, needs_calibration
 from .consent.audit import AuditTrail, now_iso
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
-from .consent.users import require_user
+from .consent.authorization import Authorizer
 from .csvio import clean_header, sniff_csv
 from .errors import InputError, TracerError
+from .models import ACCOUNT_ID
 from .privacy import mask_text
 from .workspace import open_workspace
 
 log = logging.getLogger("tracer.batch")
 
-BATCH_ROLES = ("supervisor",)
 BATCH_CACHE_KB = int(os.environ.get("TRACER_BATCH_CACHE_KB", 131072))  # per process
 FINISHED = ("completed", "cancelled")
 Progress = Callable[[int, int], None]   # (done, total)
@@ -73,7 +73,8 @@ class BatchSpec:
 
 def read_account_ids(path: Path) -> list[str]:
     """Account ids from a CSV with an ``account_id`` column (any delimiter tracer reads),
-    or one id per line."""
+    or one id per line.  A value that is not a well-formed account id refuses the file,
+    naming its line but never repeating it (the file may be anything)."""
     encoding, delimiter = sniff_csv(path)
     try:
         with Path(path).open(encoding=encoding, errors="replace", newline="") as fh:
@@ -87,13 +88,29 @@ def read_account_ids(path: Path) -> list[str]:
         if "account_id" in header:
             column, rows = header.index("account_id"), rows[1:]
     seen: dict[str, None] = {}
-    for r in rows:
+    for number, r in enumerate(rows, start=1):
         value = r[column].strip() if column < len(r) else ""
+        if value and not ACCOUNT_ID.fullmatch(value):
+            raise InputError(f"{path}: entry {number} is not an account id (letters, "
+                             "digits and . _ - : / #, at most 64): is this a list of "
+                             "accounts?")
         if value:
             seen.setdefault(value, None)
     if not seen:
         raise InputError(f"{path} names no accounts")
     return list(seen)
+
+
+def _unknown_accounts(conn, ids: list[str]) -> tuple[int, int | None]:
+    """How many of ``ids`` no account has, and the position of the first (1-based)."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS batch_ids (pos INTEGER, account_id TEXT)")
+    conn.execute("DELETE FROM temp.batch_ids")
+    conn.executemany("INSERT INTO temp.batch_ids VALUES (?, ?)", enumerate(ids, start=1))
+    count, first = conn.execute(
+        "SELECT count(*), min(pos) FROM temp.batch_ids b WHERE NOT EXISTS"
+        " (SELECT 1 FROM accounts a WHERE a.account_id = b.account_id)").fetchone()
+    conn.execute("DELETE FROM temp.batch_ids")
+    return count, first
 
 
 def _selection_sql(where: str | None) -> tuple[str, list[Any]]:
@@ -121,8 +138,10 @@ def _check_justification(ws, spec: BatchSpec) -> None:
 
 
 def create_batch(ws, spec: BatchSpec) -> str:
-    """Record a new batch, its items and their leases, and audit ``batch_started``."""
-    require_user(ws, spec.user_id, roles=BATCH_ROLES)
+    """Record a new batch, its items and their leases, and audit ``batch_started``.
+    An ``accounts_file`` is read, and every id in it checked against the portfolio,
+    before anything is written: an id no account has refuses the batch."""
+    Authorizer(ws).require(spec.user_id, "start-batch")
     _check_justification(ws, spec)
     if spec.accounts_file and spec.where:
         raise InputError("give --accounts or --where, not both")
@@ -136,6 +155,11 @@ def create_batch(ws, spec: BatchSpec) -> str:
     ids: list[str] | None = None
     if spec.accounts_file:
         ids = read_account_ids(spec.accounts_file)
+        unknown, first = _unknown_accounts(ws.conn, ids)
+        if unknown:
+            raise InputError(f"{spec.accounts_file}: {unknown} of its {len(ids)} account ids "
+                             f"are not in the workspace (the first is entry {first}); "
+                             "nothing was started")
         selection = {"accounts_file": Path(spec.accounts_file).name, "count": len(ids)}
     else:
         condition, params = _selection_sql(spec.where)
@@ -183,7 +207,7 @@ def _interrupted(conn, batch_id: str, nothing: str) -> dict:
 def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None) -> dict:
     """Take over an interrupted batch; returns what is left.  Refuses a finished batch or
     one whose processes are still running."""
-    require_user(ws, user_id, roles=BATCH_ROLES)
+    Authorizer(ws).require(user_id, "start-batch")
     with ws.transaction() as conn:
         batch = _interrupted(conn, batch_id, "nothing to resume")
         counts = dict(conn.execute("SELECT status, count(*) FROM batch_items WHERE batch_id = ?"
@@ -206,7 +230,7 @@ def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None)
 
 def cancel_batch(ws, batch_id: str, *, user_id: str) -> dict:
     """Give up an interrupted batch: release its leases; its finished lookups stay."""
-    require_user(ws, user_id, roles=BATCH_ROLES)
+    Authorizer(ws).require(user_id, "start-batch")
     with ws.transaction() as conn:
         _interrupted(conn, batch_id, "nothing to cancel")
         conn.execute("UPDATE batches SET status = 'cancelled', owner = NULL, updated_at = ?"

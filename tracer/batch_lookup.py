@@ -24,6 +24,7 @@ from datetime import date
 from .attachments import attach
 from .consent.audit import now_iso
 from .consent.gate import Gate, LookupRequest
+from .errors import AccessDenied
 from .lookup import LookupResult, Tracer
 from .matching.ranking import USABLE
 from .models import CONTACT_KINDS, Decision, Reason
@@ -87,6 +88,7 @@ def decision_from_dict(data: dict) -> Decision:
         flags=tuple(data.get("flags", ())),
         source_fields={k: tuple(v) for k, v in data.get("source_fields", {}).items()},
         relatives=bool(data.get("relatives", False)),
+        settings=data.get("settings", {}),
     )
 
 
@@ -151,8 +153,11 @@ class BatchTracer(Tracer):
             best = next((c for c in result.contacts if c.kind == kind and c.rank == 1), None)
             if best is None or best.confidence < threshold:
                 continue
-            attach(self.ws, result.lookup_id, best.ref, user_id=self.batch.user_id,
-                   via=f"batch {self.batch.batch_id}",
-                   idempotency_key=f"{self.batch.batch_id}:{result.account_id}:{kind}")
+            try:
+                attach(self.ws, result.lookup_id, best.ref, user_id=self.batch.user_id,
+                       via=f"batch {self.batch.batch_id}",
+                       idempotency_key=f"{self.batch.batch_id}:{result.account_id}:{kind}")
+            except AccessDenied:
+                continue   # the denial is audited; the lookup's results stay stored
             count += 1
         return count

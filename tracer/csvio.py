@@ -318,3 +318,32 @@ def _mask_cell(column: str, value: str) -> str:
         return f"{match.group()}-XX-XX" if match else "XX-XX-XXXX"
     # Any other column can still hold one: a 9-digit run, or "dob 01/02/1980" in a note.
     return mask_identifiers(value)
+
+
+class ProblemReport:
+    """``FILE.problems.csv``: values an import read but did not keep (an unknown vendor
+    code), by line and record: the row itself was imported."""
+
+    COLUMNS = ("line", "record_id", "field", "problem")
+
+    def __init__(self, input_path: Path):
+        stem = input_path.stem if input_path.suffix.lower() == ".csv" else input_path.name
+        self.path = input_path.with_name(stem + ".problems.csv")
+        self.count = 0
+        self._fh = None
+        self._writer = None
+
+    def add(self, line: int, record_id: str, field: str, problem: str) -> None:
+        if self._writer is None:
+            self._fh = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._fh)
+            self._writer.writerow(self.COLUMNS)
+        self._writer.writerow([line, mask_identifiers(record_id), field,
+                               mask_identifiers(problem)])
+        self.count += 1
+
+    def close(self) -> None:
+        if self._fh:
+            self._fh.close()
+        elif self.path.exists():
+            self.path.unlink()  # a stale report from an earlier run would mislead

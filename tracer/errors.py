@@ -7,6 +7,7 @@
     ├── InputError          a file, option or value a user gave cannot be used
     │   └── ConfigError     a TOML file under config/ is malformed (names file and line)
     ├── ConsentDenied       the gate denied a lookup (carries the Decision)
+    ├── AccessDenied        the authorization policy refused an action (carries the Verdict)
     ├── SourceError         one source failed; the lookup goes on with the others
     └── AuditIntegrityError the audit chain does not verify (names the first bad entry)
 
@@ -40,6 +41,17 @@ class ConsentDenied(TracerError):
     def __init__(self, message: str, decision=None):
         super().__init__(message)
         self.decision = decision
+
+
+class AccessDenied(TracerError):
+    """An action on an account (or a command) that the authorization policy refused;
+    the refusal is already in the audit trail when this is raised."""
+
+    exit_code = 2
+
+    def __init__(self, message: str, verdict=None):
+        super().__init__(message)
+        self.verdict = verdict
 
 
 class SourceError(TracerError):

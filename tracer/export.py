@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from .consent.audit import AuditTrail
+from .consent.authorization import Authorizer
 from .errors import InputError
 
 CONTACT_EXPORT_COLUMNS = (
@@ -35,7 +36,10 @@ def spreadsheet_safe(value):
 
 def export_contacts(ws, out: Path, *, account_id: str | None = None,
                     batch_id: str | None = None, actor: str | None = None) -> tuple[int, int]:
-    """Returns (rows written, accounts covered)."""
+    """Returns (rows written, accounts covered).  Each account is authorized
+    (``export-contacts``) against its state now, under its lookup's purpose: one the
+    user may not export (flagged or closed since, another collector's) is left out and
+    the denial audited; with ``account_id``, a denial is raised before anything is written."""
     where, params = ["l.status = 'completed'"], []
     if account_id:
         where.append("l.account_id = ?")
@@ -48,6 +52,7 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
         " AND l.requested_at = (SELECT max(requested_at) FROM lookups l2 WHERE"
         " l2.account_id = l.account_id AND l2.status = 'completed'"
         + (" AND l2.batch_id = l.batch_id" if batch_id else "") + ")")
+    withheld = _withheld(ws, actor, latest, params, account_id)
     sql = (f"SELECT c.account_id, c.lookup_id, c.kind, c.rank, c.value, c.confidence,"
            f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation"
            f" FROM ({latest}) x JOIN contact_results c ON c.lookup_id = x.lookup_id"
@@ -62,12 +67,30 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
         writer = csv.writer(fh)
         writer.writerow(CONTACT_EXPORT_COLUMNS)
         for row in ws.conn.execute(sql, params):
+            if row[0] in withheld:
+                continue
             writer.writerow([spreadsheet_safe(cell) for cell in row])
             rows += 1
             if row[0] != last_account:
                 accounts, last_account = accounts + 1, row[0]
     AuditTrail(ws).append("export", {"what": "contacts", "file": out.name, "rows": rows,
                                      "accounts": accounts, "account_filter": account_id,
-                                     "batch_filter": batch_id}, actor=actor,
+                                     "batch_filter": batch_id,
+                                     "withheld_accounts": len(withheld)}, actor=actor,
                           account_id=account_id)
     return rows, accounts
+
+
+def _withheld(ws, actor: str | None, latest: str, params: list, account_id: str | None
+              ) -> set[str]:
+    """The accounts among the latest lookups that ``actor`` may not export now."""
+    auth = Authorizer(ws)
+    auth.require(actor, "export-contacts")             # the role at all, before any file
+    lookups = ws.conn.execute(f"SELECT account_id, lookup_id FROM ({latest})", params).fetchall()
+    withheld = set()
+    for account, lookup_id in lookups:
+        if account_id is not None:
+            auth.require(actor, "export-contacts", account, lookup_id=lookup_id)
+        elif not auth.permitted(actor, "export-contacts", account, lookup_id=lookup_id).allowed:
+            withheld.add(account)
+    return withheld

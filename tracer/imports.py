@@ -18,26 +18,28 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator
 
+from .accounts import actions_for, field_changes, record_change
 from .consent.audit import AuditTrail, now_iso
-from .csvio import (EXTRA_FIELDS, SWALLOWED, RejectReport, clean_header, describe_column,
-                    open_csv, unused_columns, unused_note)
+from .consent.authorization import (Authorizer, decide_action, denial_error, load_account,
+                                    load_user, with_settings)
+from .csvio import (EXTRA_FIELDS, SWALLOWED, ProblemReport, RejectReport, clean_header,
+                    describe_column, open_csv, unused_columns, unused_note)
 from .errors import InputError
 from .matching.features import _name as cached_name
 from .matching.features import features_of, pack_features
 from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
-from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
-from .privacy import is_full_date, mask_identifiers
-from .vendors import load_vendors
+from .models import (ACCOUNT_FLAGS, ACCOUNT_ID, ACCOUNT_STATUSES, DEBT_ORIGINS,
+                     PHONE_TYPES, RECORD_EVENTS, RECORD_FIELDS)
+from .privacy import is_full_date, mask_identifiers, refuse_sensitive_text
+from .vendors import VALUE_COLUMNS, load_vendors
 
 ACCOUNT_COLUMNS = (
     "account_id", "first_name", "middle_name", "last_name", "suffix", "dob", "ssn",
     "street", "unit", "city", "state", "zip", "phone", "email", "employer", "balance",
     "status", "flags", "assigned_to", "debt_origin", "last_activity",
 )
-CONTACT_COLUMNS = ("street", "unit", "city", "state", "zip", "phone", "email", "employer")
-PHONE_TYPES = ("mobile", "landline", "voip", "unknown")
 _MASKED_SSN = re.compile(r"^[Xx*#]{3}-?[Xx*#]{2}-?(\d{4})$")
 BATCH = 5000
 
@@ -53,11 +55,18 @@ class ImportResult:
     rejects_path: Path | None = None
     #: the file's columns tracer does not read, with a --map for those that look like one
     unused_note: str | None = None
+    #: values not kept (a record extract's unknown event or phone_type), and their report
+    problems: int | None = None
+    problems_path: Path | None = None
 
     def to_dict(self) -> dict:
-        return {"imported": self.imported, "updated": self.updated,
-                "unchanged": self.unchanged, "rejected": self.rejected,
-                "rejects": str(self.rejects_path) if self.rejects_path else None}
+        out = {"imported": self.imported, "updated": self.updated,
+               "unchanged": self.unchanged, "rejected": self.rejected,
+               "rejects": str(self.rejects_path) if self.rejects_path else None}
+        if self.problems is not None:
+            out.update(problems=self.problems,
+                       problems_report=str(self.problems_path) if self.problems_path else None)
+        return out
 
     def note_unused(self, source, known) -> None:
         self.unused_note = unused_note(unused_columns(source, known))
@@ -262,21 +271,35 @@ def _check_sources(source, column_map: dict[str, str] | None,
 
 
 def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None = None,
-                    progress: Progress | None = None) -> ImportResult:
+                    progress: Progress | None = None, reason: str | None = None
+                    ) -> ImportResult:
+    """Create or update accounts from a portfolio file, changing only the fields whose
+    columns the file has and only what ``actor`` may change (authorization policy):
+    flags may be added; removing one, reassigning or reopening needs that right (and
+    ``reason``).  A refused row goes to the rejects report with why; every created or
+    changed account gets its audit entry, field by field."""
     _check_targets(column_map, ACCOUNT_COLUMNS, "portfolio (FORMATS.md section 1)")
+    refuse_sensitive_text(reason, "--reason")
+    auth = Authorizer(ws)
+    _import_rights(auth, actor)
     source = open_csv(path, column_map)
     _check_sources(source, column_map)
     _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
     rejects = RejectReport(source.path, source.columns)
     result = ImportResult()
     result.note_unused(source, ACCOUNT_COLUMNS)
+    named = _named_fields(source.columns)
+    via = {"import": source.path.name, "file_sha256": _file_sha256(source.path)}
     seen: dict[str, int] = {}
-    now = now_iso()
+    user = load_user(ws.conn, actor)
     try:
-        with ws.transaction() as conn:
+        with ws.transaction():
             for line, row, _raw in source.rows():
                 try:
                     clean = clean_account(ws, row)
+                    if not ACCOUNT_ID.fullmatch(clean["account_id"]):
+                        raise RowError("malformed account_id (letters, digits and . _ - : "
+                                       "/ #, at most 64)")
                     if clean["account_id"] in seen:
                         raise RowError(f"duplicate account_id (first at line "
                                        f"{seen[clean['account_id']]})")
@@ -284,12 +307,15 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
                     rejects.add(line, str(exc), row)
                     continue
                 seen[clean["account_id"]] = line
-                _upsert_account(conn, clean, now, result)
+                refused = _upsert_account(ws, auth, user, clean, named, via, reason, result)
+                if refused:
+                    rejects.add(line, refused, row)
                 if progress:
                     progress(1)
             result.rejected = rejects.count
             AuditTrail(ws).append("accounts_imported", {
-                "file": source.path.name, "file_sha256": _file_sha256(source.path),
+                "file": source.path.name, "file_sha256": via["file_sha256"],
+                "columns": sorted(named), "reason": reason,
                 **{k: v for k, v in result.to_dict().items() if k != "rejects"},
             }, actor=actor)
     finally:
@@ -299,38 +325,105 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     return result
 
 
-def _upsert_account(conn, clean: dict, now: str, result: ImportResult) -> None:
-    digest = _row_hash(clean)
-    cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (clean["account_id"],))
-    existing = cur.fetchone()
+def _import_rights(auth, actor: str | None) -> None:
+    """The importer must be allowed to create or to change accounts; neither is an
+    audited denial of the whole import (row by row decisions follow)."""
+    verdicts = {action: auth.evaluate(actor, action)[0]
+                for action in ("create-account", "update-account")}
+    if not any(v.allowed for v in verdicts.values()):
+        verdict = verdicts["create-account"]
+        auth.record_denial(verdict, actor, None)
+        raise denial_error(verdict, actor, load_user(auth.ws.conn, actor))
+
+
+def _named_fields(columns) -> set[str]:
+    """The account fields a file's columns set: a column it lacks leaves its field alone."""
+    named = set()
+    for column in columns:
+        if column == "ssn":
+            named.update(("ssn_last4", "ssn_hash"))
+        elif column in ACCOUNT_COLUMNS and column != "account_id":
+            named.add(column)
+    return named
+
+
+_REFUSED = {"remove-flag": "would remove flag {flag}", "assign-account":
+            "would change assigned_to", "reopen-account": "would reopen the account",
+            "add-flag": "would add a flag", "update-account": "would change the account",
+            "create-account": "would create the account"}
+
+
+def _upsert_account(ws, auth, user, clean: dict, named: set[str], via: dict,
+                    reason: str | None, result: ImportResult) -> str | None:
+    """Create, change or leave one account; returns why a row was refused, if it was."""
+    conn = ws.conn
+    account_id = clean["account_id"]
+    existing = load_account(conn, account_id)
+    if existing is None:
+        steps = [("create-account", {})]
+        new = clean
+    else:
+        new = {f: clean[f] for f in named}
+        if (new.get("ssn_hash") is None and existing["ssn_hash"]
+                and new.get("ssn_last4", existing["ssn_last4"]) == existing["ssn_last4"]):
+            new["ssn_hash"] = existing["ssn_hash"]  # a masked re-export keeps the hash
+        steps = actions_for(existing, new, auth.policy)
+        if not steps:
+            result.unchanged += 1
+            return None
+    for action, facts in steps:
+        verdict = decide_action(auth.policy, user, action, existing, reason=reason, **facts)
+        if not verdict.allowed:
+            auth.record_denial(with_settings(verdict, auth.rules.fingerprint), user["id"]
+                               if user else None, account_id, via=via)
+            what = _REFUSED[action].format(**facts)
+            return f"refused: {what}: {verdict.text} ({verdict.code})"
+    now = now_iso()
     if existing is None:
         cols = list(clean) + ["row_hash", "imported_at", "updated_at"]
         conn.execute(f"INSERT INTO accounts ({', '.join(cols)}) VALUES "
-                     f"({', '.join('?' * len(cols))})", [*clean.values(), digest, now, now])
+                     f"({', '.join('?' * len(cols))})",
+                     [*clean.values(), _row_hash(clean), now, now])
+        AuditTrail(ws).append("account_created", {
+            "action": "import", "via": via, "reason": reason,
+            "changes": field_changes(None, {k: v for k, v in clean.items()
+                                            if k != "account_id"})},
+            actor=user["id"], account_id=account_id)
         result.imported += 1
-        return
-    old = dict(zip([c[0] for c in cur.description], existing))
-    if old["row_hash"] == digest:
-        result.unchanged += 1
-        return
-    if any(old[c] != clean[c] for c in CONTACT_COLUMNS):
-        # Keep what the creditor had before: it is the account's own contact history.
-        conn.execute(
-            "INSERT INTO account_history (account_id, replaced_at, street, unit, city, state,"
-            " zip, phone, email, employer, seen_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (old["account_id"], now, *[old[c] for c in CONTACT_COLUMNS], old["updated_at"][:10]))
-    if clean["ssn_hash"] is None and old["ssn_hash"] and clean["ssn_last4"] == old["ssn_last4"]:
-        clean["ssn_hash"] = old["ssn_hash"]  # a masked re-export must not erase the hash
-    sets = ", ".join(f"{c} = ?" for c in clean if c != "account_id")
-    conn.execute(f"UPDATE accounts SET {sets}, row_hash = ?, updated_at = ? WHERE account_id = ?",
-                 [*(v for k, v in clean.items() if k != "account_id"), digest, now,
-                  clean["account_id"]])
+        return None
+    record_change(ws, account_id, new, actor=user["id"], action="import", reason=reason,
+                  via=via, old=existing)
     result.updated += 1
+    return None
 
 
 # -- records ------------------------------------------------------------------------------
 
-def clean_record(row: dict[str, str]) -> dict:
+def _coded(row: dict[str, str], column: str, allowed: tuple[str, ...],
+           values: dict[str, dict[str, str]] | None, problems: list | None) -> str | None:
+    """A vendor code read through the source's value map (config/vendors.toml), or one of
+    ``allowed``; anything else is reported in ``problems`` and not kept (the row is)."""
+    text = (row.get(column) or "").strip()
+    if not text:
+        return None
+    code = text.lower()
+    mapped = (values or {}).get(column, {})
+    if code in mapped:
+        return mapped[code] or None
+    if code in allowed:
+        return code
+    if problems is not None:
+        problems.append((column, f"unknown {column} {mask_identifiers(text[:40])!r}, not "
+                                 f"kept: map it in config/vendors.toml "
+                                 f"[vendors.SOURCE.values.{column}] or use one of "
+                                 f"{', '.join(allowed)}"))
+    return None
+
+
+def clean_record(row: dict[str, str], values: dict[str, dict[str, str]] | None = None,
+                 problems: list | None = None) -> dict:
+    """One record row, cleaned; ``values`` are the source's value maps, and unknown
+    event or phone_type values are appended to ``problems`` (and dropped)."""
     _check_shape(row)
     if not row.get("record_id"):
         raise RowError("missing required field record_id")
@@ -344,10 +437,8 @@ def clean_record(row: dict[str, str]) -> dict:
     last4 = re.sub(r"\D", "", row.get("ssn_last4", ""))
     if row.get("ssn_last4") and len(last4) != 4:
         raise RowError("bad ssn_last4 (need 4 digits)")
-    phone_type = (row.get("phone_type") or "").lower() or None
-    if phone_type and phone_type not in PHONE_TYPES:
-        raise RowError(f"unknown phone_type {phone_type!r}")
-    event = (row.get("event") or "").strip().lower() or None
+    phone_type = _coded(row, "phone_type", PHONE_TYPES, values, problems)
+    event = _coded(row, "event", RECORD_EVENTS, values, problems)
     first_seen, last_seen = _check_seen(
         _date(row.get("first_seen", ""), "first_seen", allow_year=True),
         _date(row.get("last_seen", ""), "last_seen", allow_year=True))
@@ -374,28 +465,43 @@ _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 << 20
 _RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", "features", *KEY_COLUMNS]
-_INSERT_RECORD = (f"INSERT OR IGNORE INTO records ({', '.join(_RECORD_COLS)}) "
-                  f"VALUES ({', '.join('?' * len(_RECORD_COLS))})")
+# A re-delivered record (same source and record_id, other content) replaces the stored
+# one in place; the trigger `records_keep_history` (workspace migration 7) keeps the
+# earlier version in record_history first.  The same content again changes nothing.
+_INSERT_RECORD = (
+    f"INSERT INTO records ({', '.join(_RECORD_COLS)}) "
+    f"VALUES ({', '.join('?' * len(_RECORD_COLS))}) ON CONFLICT(source, record_id) DO UPDATE"
+    " SET " + ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLS
+                        if c not in ("source", "record_id"))
+    + " WHERE records.raw_hash IS NOT excluded.raw_hash")
 
 
-def _clean_rows(rows: list[tuple[dict[str, str], list[str]]]) -> list[tuple]:
-    """Clean one chunk: ``(values to insert, None)`` or ``(None, reject reason)`` per row.
-    Runs in a worker process for large files, so it takes and returns plain data."""
+def _clean_rows(rows: list[tuple[dict[str, str], list[str]]],
+                values: dict[str, dict[str, str]] | None = None) -> list[tuple]:
+    """Clean one chunk: ``(values to insert, None, problems)`` or ``(None, reject reason,
+    [])`` per row.  Runs in a worker process for large files, so it takes and returns
+    plain data."""
     out = []
     for row, raw in rows:
+        problems: list = []
         try:
-            clean = clean_record(row)
+            clean = clean_record(row, values, problems)
         except RowError as exc:
-            out.append((None, str(exc)))
+            out.append((None, str(exc), []))
             continue
-        raw_hash = hashlib.sha256("\x1f".join(raw).encode()).hexdigest()
+        # The raw cells, plus the vendor codes read through a value map: a map added or
+        # changed later makes the next delivery of the same file a new version.
+        mapped = "".join(f"\x1e{c}={clean[c]}" for c in VALUE_COLUMNS
+                         if c in (values or {}) and (row.get(c) or "").strip().lower()
+                         in values[c])
+        raw_hash = hashlib.sha256(("\x1f".join(raw) + mapped).encode()).hexdigest()
         # Normalized once here and stored: a trace reads these features back instead of
         # normalizing the record again (tracer.matching.features.remember_features).
         f = features_of(clean, key="-", source="-")
         keys = (f.last_key, f.first_root or f.first, f.dob_year, f.phone, f.email, f.zip5,
                 f.addr_key)
         out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, pack_features(f), *keys],
-                    None))
+                    None, problems))
     return out
 
 
@@ -410,19 +516,19 @@ def _chunks(csv_source) -> Iterator[list[tuple[int, dict[str, str], list[str]]]]
         yield chunk
 
 
-def _cleaned(csv_source, workers: int) -> Iterator[tuple[list, list]]:
+def _cleaned(csv_source, workers: int, values=None) -> Iterator[tuple[list, list]]:
     """``(chunk, cleaned chunk)`` in file order; with workers, at most a few chunks are
     in flight so memory stays bounded whatever the file size."""
     if workers <= 1:
         for chunk in _chunks(csv_source):
-            yield chunk, _clean_rows([(row, raw) for _line, row, raw in chunk])
+            yield chunk, _clean_rows([(row, raw) for _line, row, raw in chunk], values)
         return
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     with multiprocessing.get_context(method).Pool(workers) as pool:
         inflight: deque = deque()
         for chunk in _chunks(csv_source):
             inflight.append((chunk, pool.apply_async(
-                _clean_rows, ([(row, raw) for _line, row, raw in chunk],))))
+                _clean_rows, ([(row, raw) for _line, row, raw in chunk], values))))
             if len(inflight) >= 2 * workers + 1:
                 chunk, job = inflight.popleft()
                 yield chunk, job.get()
@@ -446,26 +552,35 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                    workers: int | None = None) -> ImportResult:
     """Import a record extract; rows are cleaned in ``workers`` processes (default: one
     per core, up to 4, for files over 8 MB) and written here, in file order, so rejects,
-    duplicates and counts are the same whatever the number of workers."""
+    duplicates and counts are the same whatever the number of workers.
+
+    A record delivered again (same source and record_id) with other content replaces
+    the stored version, which is kept in ``record_history`` (``updated``); vendor codes
+    are read through the source's value maps, and unknown event or phone_type values go
+    to ``FILE.problems.csv`` instead of into the record."""
     if not _SOURCE_NAME.match(source or ""):
         raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
     _check_targets(column_map, RECORD_FIELDS, "record extract (FORMATS.md section 2)")
     csv_source = open_csv(path, column_map)
-    layout = load_vendors().get(source) if column_map else None
-    _check_sources(csv_source, column_map, layout.columns if layout else None)
+    layout = load_vendors().get(source)
+    _check_sources(csv_source, column_map, layout.columns if layout and column_map else None)
     _check_columns(csv_source, (("record_id",),
                                 ("first_name", "last_name", "full_name", "middle_name")))
+    value_maps = layout.values if layout else {}
     rejects = RejectReport(csv_source.path, csv_source.columns)
-    result = ImportResult()
+    problems = ProblemReport(csv_source.path)
+    result = ImportResult(problems=0)
     result.note_unused(csv_source, RECORD_FIELDS)
     accepted = 0
     now = now_iso()
     pending: list[list] = []
+    history_before = ws.conn.execute("SELECT coalesce(max(id), 0) FROM record_history"
+                                     ).fetchone()[0]
 
     def flush(conn) -> None:
         before = conn.total_changes
         conn.executemany(_INSERT_RECORD, pending)
-        result.imported += conn.total_changes - before
+        result.imported += conn.total_changes - before   # an update counts twice: below
         if progress:
             progress(len(pending))
         pending.clear()
@@ -478,15 +593,18 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
         ws.conn.execute("DELETE FROM temp.import_ids")
         ws.conn.execute("PRAGMA cache_size = -262144")  # 256 MB for the indexes' pages
         with ws.transaction() as conn:
-            for chunk, cleaned in _cleaned(csv_source, _workers_for(csv_source.path, workers)):
+            for chunk, cleaned in _cleaned(csv_source, _workers_for(csv_source.path, workers),
+                                           value_maps):
                 seen = _earlier_ids(conn, [c[0][0] for c in cleaned if c[0] is not None])
                 new_ids = []
-                for (line, row, _raw), (values, error) in zip(chunk, cleaned):
+                for (line, row, _raw), (values, error, notes) in zip(chunk, cleaned):
                     if values is not None and values[0] in seen:
                         error = f"duplicate record_id (first at line {seen[values[0]]})"
                     if error is not None:
                         rejects.add(line, error, row)
                         continue
+                    for column, text in notes:
+                        problems.add(line, values[0], column, text)
                     seen[values[0]] = line
                     new_ids.append((values[0], line))
                     pending.append([source, *values[:-len(KEY_COLUMNS) - 1], now,
@@ -497,21 +615,29 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                     flush(conn)
             if pending:
                 flush(conn)
+            # An update also writes its history row (the trigger): two changes each.
+            result.updated = conn.execute("SELECT count(*) FROM record_history WHERE id > ?",
+                                          (history_before,)).fetchone()[0]
+            result.imported -= 2 * result.updated
             result.rejected = rejects.count
-            result.unchanged = accepted - result.imported
+            result.problems = problems.count
+            result.unchanged = accepted - result.imported - result.updated
             AuditTrail(ws).append("records_imported", {
                 "file": csv_source.path.name, "source": source,
                 "file_sha256": _file_sha256(csv_source.path),
-                "imported": result.imported, "unchanged": result.unchanged,
-                "rejected": result.rejected,
+                "imported": result.imported, "updated": result.updated,
+                "unchanged": result.unchanged, "rejected": result.rejected,
+                "problems": result.problems,
             }, actor=actor)
     finally:
         csv_source.close()
         rejects.close()
+        problems.close()
         if not ws.conn.in_transaction:
             ws.conn.execute("DROP TABLE IF EXISTS temp.import_ids")
         ws.conn.execute(f"PRAGMA cache_size = {int(cache)}")
     result.rejects_path = rejects.path if rejects.count else None
+    result.problems_path = problems.path if problems.count else None
     return result
 
 

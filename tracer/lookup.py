@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from .accounts import record_change
 from .consent.audit import AuditTrail, canonical_json, now_iso
+from .consent.consents import contact_consents
 from .consent.gate import Gate, LookupRequest
 from .matching.contact_model import ContactModel, workspace_contact_model
 from .matching.graph import persist_graph
@@ -25,7 +27,7 @@ from .outcomes import outcomes_for, same_debtor_accounts
 from .models import CandidateIdentity, ContactPoint, Decision
 from .privacy import mask_text
 from .sources.registry import SourceRegistry
-from .store import RecordStore
+from .store import RecordStore, earlier_events
 
 DEFAULT_TIMEOUT = 10.0
 log = logging.getLogger("tracer.lookup")
@@ -51,6 +53,8 @@ class LookupResult:
     sources: list[SourceOutcome] = field(default_factory=list)
     withheld: list[str] = field(default_factory=list)
     note: str = ""
+    #: contact ref -> what recorded consent says for it (phones and emails)
+    consent: dict[str, str] = field(default_factory=dict)
 
     @property
     def denied(self) -> bool:
@@ -63,7 +67,7 @@ class LookupResult:
             "contacts": [c.to_dict() for c in self.contacts],
             "identities": [i.to_dict() for i in self.identities],
             "sources": [s.__dict__ | {"fields": list(s.fields)} for s in self.sources],
-            "withheld": self.withheld, "note": self.note,
+            "withheld": self.withheld, "note": self.note, "consent": self.consent,
         }
 
 
@@ -150,6 +154,7 @@ class Tracer:
         account = self._account(account_id)
         rows = self._gather(result, account, user_id)
         self._match_and_rank(result, account, rows, as_of, user_id)
+        result.consent = contact_consents(self.ws, account_id, result.contacts)
         return result
 
     def _gather(self, result: LookupResult, account: dict[str, Any],
@@ -269,7 +274,10 @@ class Tracer:
             if ident.confidence < policy.scrub_review_min_identity_confidence:
                 continue
             sure = ident.confidence >= policy.scrub_min_identity_confidence
-            for event, when in ident.events:
+            # A record delivered again keeps the events of its earlier versions.
+            events = sorted(set(ident.events) | earlier_events(self.ws, ident.record_keys),
+                            key=lambda e: (e[0], e[1] or ""))
+            for event, when in events:
                 if event not in policy.scrub_events:
                     continue
                 if event == "deceased" and estate:
@@ -280,9 +288,11 @@ class Tracer:
         if withheld or possible:
             action = ("contacts withheld; account flagged for review" if withheld
                       else "possible match: account flagged for review; contacts kept")
-            with self.ws.transaction() as conn:
-                conn.execute("UPDATE accounts SET review_reason = ? WHERE account_id = ?",
-                             ("; ".join(withheld or possible), account["account_id"]))
+            with self.ws.transaction():
+                record_change(self.ws, account["account_id"],
+                              {"review_reason": "; ".join(withheld or possible)},
+                              actor=user_id, action="scrub", reason=action,
+                              lookup_id=result.lookup_id)
                 self.audit.append("scrub", {"events": withheld or possible, "action": action},
                                   actor=user_id, account_id=account["account_id"],
                                   lookup_id=result.lookup_id)

@@ -7,6 +7,7 @@ a frozen dataclass or a small mutable one that is serialised with ``asdict``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, asdict
 from typing import Any
 
@@ -17,6 +18,18 @@ RECORD_FIELDS = (
     "phone_type", "email", "employer", "first_seen", "last_seen", "event", "event_date",
 )
 
+PHONE_TYPES = ("mobile", "landline", "voip", "unknown")
+#: Events a record may carry (FORMATS.md section 2 and what the adapters give); an import
+#: reports any other value instead of keeping it.
+RECORD_EVENTS = (
+    "deceased", "bankruptcy", "judgment", "lien", "lawsuit", "probate", "property_owner",
+    "property_party", "utility_connect", "workplace", "registered_agent",
+    "address_verified", "vacant", "undeliverable", "unit_missing", "unit_unconfirmed",
+    "business", "deliverable",
+)
+
+#: A well-formed account id: what an import accepts and `batch --accounts` reads.
+ACCOUNT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/#-]{0,63}")
 ACCOUNT_FLAGS = (
     "bankruptcy", "deceased", "cease_communication", "attorney_represented",
     "disputed", "military", "litigious",
@@ -151,6 +164,8 @@ class Decision:
     #: source name -> the query fields that source may receive (field minimisation).
     source_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     relatives: bool = False
+    #: path and SHA-256 of the policy, purposes and sources settings decided under
+    settings: dict[str, dict[str, str]] = field(default_factory=dict)
 
     @property
     def allowed(self) -> bool:
@@ -166,6 +181,7 @@ class Decision:
             "flags": list(self.flags),
             "source_fields": {k: list(v) for k, v in sorted(self.source_fields.items())},
             "relatives": self.relatives,
+            "settings": self.settings,
         }
 
     @property

@@ -22,6 +22,11 @@ def config_path(name: str) -> Path:
         candidate = Path(override) / name
         if candidate.exists():
             return candidate
+    return shipped_config_path(name)
+
+
+def shipped_config_path(name: str) -> Path:
+    """The settings file tracer ships (what applies without ``TRACER_CONFIG``)."""
     try:
         return Path(str(resources.files("tracer.config").joinpath(name)))
     except ModuleNotFoundError:  # running from a source checkout that is not installed

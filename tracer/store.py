@@ -148,3 +148,18 @@ class RecordStore:
                         last_seen=seen_until)
             out.append(item)
         return out
+
+
+def earlier_events(workspace, record_keys) -> set[tuple[str, str | None]]:
+    """``(event, event_date)`` of the earlier versions of these records (``source:id``
+    keys): a re-delivery replaces a record, but an event once reported still counts."""
+    out: set[tuple[str, str | None]] = set()
+    conn = workspace.conn
+    if conn.execute("SELECT 1 FROM record_history LIMIT 1").fetchone() is None:
+        return out
+    for key in record_keys:
+        source, _, record_id = key.partition(":")
+        out.update(conn.execute(
+            "SELECT event, event_date FROM record_history WHERE source = ? AND record_id = ?"
+            " AND event IS NOT NULL", (source, record_id)).fetchall())
+    return out

@@ -176,6 +176,51 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # what reaches the person, and TCPA treats mobiles apart.
         "ALTER TABLE contact_results ADD COLUMN phone_type TEXT",
     ]),
+    (7, [
+        # The settings (policy, purposes, sources) the workspace last ran under, by digest:
+        # a command under other settings audits `settings_changed` (consent/fingerprint.py).
+        """CREATE TABLE settings_seen (
+            name TEXT PRIMARY KEY, path TEXT NOT NULL, sha256 TEXT NOT NULL,
+            seen_at TEXT NOT NULL)""",
+        # Re-delivered records (same source and record_id, other content) replace the one
+        # in `records`; the earlier version moves here, its events still count.
+        """CREATE TABLE record_history (
+            id INTEGER PRIMARY KEY, record_rowid INTEGER NOT NULL, source TEXT NOT NULL,
+            record_id TEXT NOT NULL, first_name TEXT, middle_name TEXT, last_name TEXT,
+            suffix TEXT, full_name TEXT, dob TEXT, ssn_last4 TEXT, street TEXT, unit TEXT,
+            city TEXT, state TEXT, zip TEXT, phone TEXT, phone_type TEXT, email TEXT,
+            employer TEXT, first_seen TEXT, last_seen TEXT, event TEXT, event_date TEXT,
+            raw_hash TEXT NOT NULL, imported_at TEXT NOT NULL, replaced_at TEXT NOT NULL)""",
+        "CREATE INDEX idx_record_history ON record_history(source, record_id)",
+        # Copies stored side by side before this migration: the newest stays current.
+        """INSERT INTO record_history (record_rowid, source, record_id, first_name,
+            middle_name, last_name, suffix, full_name, dob, ssn_last4, street, unit, city,
+            state, zip, phone, phone_type, email, employer, first_seen, last_seen, event,
+            event_date, raw_hash, imported_at, replaced_at)
+           SELECT r.id, r.source, r.record_id, r.first_name, r.middle_name, r.last_name,
+               r.suffix, r.full_name, r.dob, r.ssn_last4, r.street, r.unit, r.city, r.state,
+               r.zip, r.phone, r.phone_type, r.email, r.employer, r.first_seen, r.last_seen,
+               r.event, r.event_date, r.raw_hash, r.imported_at,
+               strftime('%Y-%m-%dT%H:%M:%fZ', 'now')
+           FROM records r WHERE EXISTS (SELECT 1 FROM records n WHERE n.source = r.source
+                AND n.record_id = r.record_id AND n.id > r.id)""",
+        """DELETE FROM records WHERE EXISTS (SELECT 1 FROM records n WHERE
+           n.source = records.source AND n.record_id = records.record_id AND n.id > records.id)""",
+        "CREATE UNIQUE INDEX idx_records_current ON records(source, record_id)",
+        """CREATE TRIGGER records_keep_history BEFORE UPDATE OF raw_hash ON records
+           WHEN OLD.raw_hash IS NOT NEW.raw_hash
+           BEGIN
+             INSERT INTO record_history (record_rowid, source, record_id, first_name,
+                 middle_name, last_name, suffix, full_name, dob, ssn_last4, street, unit, city,
+                 state, zip, phone, phone_type, email, employer, first_seen, last_seen, event,
+                 event_date, raw_hash, imported_at, replaced_at)
+             VALUES (OLD.id, OLD.source, OLD.record_id, OLD.first_name, OLD.middle_name,
+                 OLD.last_name, OLD.suffix, OLD.full_name, OLD.dob, OLD.ssn_last4, OLD.street,
+                 OLD.unit, OLD.city, OLD.state, OLD.zip, OLD.phone, OLD.phone_type, OLD.email,
+                 OLD.employer, OLD.first_seen, OLD.last_seen, OLD.event, OLD.event_date,
+                 OLD.raw_hash, OLD.imported_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
+           END""",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 

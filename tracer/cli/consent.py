@@ -1,18 +1,15 @@
-"""`tracer consent`: record what the debtor allowed or revoked for a channel."""
+"""`tracer consent record | list`: what the debtor allowed or revoked for a channel."""
 
 from __future__ import annotations
 
-import click
+import json
 
-from ..consent.audit import AuditTrail, now_iso
-from ..consent.users import require_user
-from ..errors import InputError
-from ..matching.normalize import normalize_email, normalize_phone
+import click
+from rich.table import Column, Table
+
+from ..consent.consents import CHANNELS, STATUSES, list_consents, record_consent
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
-
-CHANNELS = ("phone", "text", "email")
-STATUSES = ("granted", "revoked")
 
 
 @click.group("consent")
@@ -24,7 +21,8 @@ def consent_group() -> None:
 @click.argument("account_id")
 @click.option("--channel", type=click.Choice(CHANNELS), required=True,
               help="phone (calls), text (SMS) or email.")
-@click.option("--value", required=True, help="The phone number or email address.")
+@click.option("--value", required=True, callback=refuse_sensitive_option,
+              help="The phone number or email address.")
 @click.option("--status", type=click.Choice(STATUSES), required=True,
               help="granted, or revoked (a revocation wins over any earlier grant).")
 @click.option("--note", default="", callback=refuse_sensitive_option,
@@ -32,22 +30,31 @@ def consent_group() -> None:
 @user_option
 @with_workspace
 def consent_record(ws, account_id, channel, value, status, note, user_id) -> None:
-    """Record consent for one channel of ACCOUNT_ID, audited."""
-    user = require_user(ws, user_id)
-    if not ws.conn.execute("SELECT 1 FROM accounts WHERE account_id = ?", (account_id,)).fetchone():
-        raise InputError(f"no account {account_id}")
-    normal = (normalize_email(value).email if channel == "email"
-              else normalize_phone(value).e164)
-    if not normal:
-        raise InputError(f"{value!r} is not a valid {'email' if channel == 'email' else 'phone'}")
-    with ws.transaction() as conn:
-        conn.execute("INSERT INTO consents (account_id, channel, value, status, recorded_at,"
-                     " user_id, note) VALUES (?,?,?,?,?,?,?)",
-                     (account_id, channel, normal, status, now_iso(), user["id"], note))
-        AuditTrail(ws).append("judgement", {"consent": status, "channel": channel,
-                                            "value": normal, "note": note},
-                              actor=user["id"], account_id=account_id)
-    console.print(f"{channel} consent {status} for {account_id}: {normal}")
+    """Record consent for one channel of ACCOUNT_ID, audited; `accept`, the trace and
+    the contacts export read it."""
+    item = record_consent(ws, user_id, account_id, channel, value, status, note)
+    console.print(f"{channel} consent {status} for {account_id}: {item['value']}")
+
+
+@consent_group.command("list")
+@click.argument("account_id")
+@user_option
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@with_workspace
+def consent_list(ws, account_id, user_id, as_json) -> None:
+    """Every consent record of ACCOUNT_ID, oldest first, and what each value's consent
+    says now (the latest record for a channel and value decides)."""
+    rows = list_consents(ws, user_id, account_id)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table("recorded (UTC)", "channel", Column("value", no_wrap=True), "status",
+                  "by", Column("note", overflow="fold"), Column("now", overflow="fold"))
+    for r in rows:
+        table.add_row(r["recorded_at"][:16].replace("T", " "), r["channel"], r["value"],
+                      r["status"], r["user"], r["note"] or "", r["now"])
+    console.print(table)
+    console.print(f"{len(rows)} consent records for {account_id}")
 
 
 def register(cli: click.Group) -> None:

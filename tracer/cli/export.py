@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..consent.users import require_user
 from ..export import export_contacts
 from ._common import check_output_path, console, user_option, with_workspace
 
@@ -24,8 +23,9 @@ def export_group() -> None:
 @user_option
 @with_workspace
 def export_contacts_cmd(ws, out: Path, account_id, batch_id, user_id) -> None:
-    """Ranked contact points from each account's latest completed lookup."""
-    require_user(ws, user_id)
+    """Ranked contact points from each account's latest completed lookup, for the
+    accounts the user may export now (a flag, closure or reassignment since the lookup
+    leaves an account out, and the audit says why)."""
     check_output_path("--out", out, ws=ws)
     rows, accounts = export_contacts(ws, out, account_id=account_id, batch_id=batch_id,
                                      actor=user_id)

@@ -7,7 +7,7 @@ import json
 import click
 
 from ..consent.audit import AuditTrail
-from ..consent.users import require_user
+from ..consent.authorization import Authorizer
 from ..errors import InputError
 from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
 from ..matching.training import workspace_model
@@ -25,16 +25,20 @@ from ._common import check_output_path, user_option, with_workspace
 @with_workspace
 def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
     """Records, addresses, phones and emails behind ACCOUNT_ID's lookup, with same-person
-    probabilities and has-attribute dates.  --format html writes one self-contained page."""
-    user = require_user(ws, user_id)
+    probabilities and has-attribute dates.  --format html writes one self-contained page.
+    Shown only while the user may see it (a collector or supervisor: while the account
+    may still be worked under the lookup's purpose; compliance: always)."""
     if out_path:
         check_output_path("--out", out_path, ws=ws)
+    auth = Authorizer(ws)
+    auth.require(user_id, "view-graph")                 # the role at all, before reading
     if lookup_id:
         _check_lookup(ws, lookup_id, account_id)
     else:
         lookup_id = latest_lookup(ws, account_id)
     if lookup_id is None:
         raise InputError(f"account {account_id} has no allowed lookup yet: run `tracer trace`")
+    user = auth.require(user_id, "view-graph", account_id, lookup_id=lookup_id).user
     graph = load_graph(ws, lookup_id)
     if graph is None:
         rebuild_graph(ws, lookup_id, workspace_model(ws, auto_train=False))

@@ -11,6 +11,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from ..consent.users import require_user
 from ..csvio import parse_maps
 from ..imports import import_accounts, import_records
+from ..privacy import refuse_sensitive_option
 from ..vendors import mapping_for
 from ._common import console, err_console, user_option, with_workspace
 
@@ -29,6 +30,9 @@ def _report(result, as_json: bool) -> None:
                   f"unchanged {result.unchanged}, rejected {result.rejected}")
     if result.rejects_path:
         console.print(f"rejected rows and reasons: {result.rejects_path}")
+    if result.problems_path:
+        console.print(f"{result.problems} values not kept (unknown codes), and why: "
+                      f"{result.problems_path}")
 
 
 def _progress(path: Path):
@@ -48,15 +52,22 @@ def accounts_group() -> None:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @map_option
 @user_option
+@click.option("--reason", metavar="TEXT", callback=refuse_sensitive_option,
+              help="Why this file may remove flags, reassign or reopen accounts (for users "
+                   "with that right); recorded with every change.")
 @click.option("--json", "as_json", is_flag=True, help="Print counts as JSON.")
 @with_workspace
-def accounts_import(ws, file: Path, maps, user_id, as_json) -> None:
-    """Import or update accounts from FILE.csv; bad rows go to FILE.rejects.csv."""
-    require_user(ws, user_id)
+def accounts_import(ws, file: Path, maps, user_id, reason, as_json) -> None:
+    """Import or update accounts from FILE.csv; bad rows go to FILE.rejects.csv.
+
+    Only the columns the file has are changed, and only what --user may change: flags
+    are added, never removed without the right and --reason; a refused row goes to the
+    rejects report with why.  Every created or changed account is audited field by field.
+    """
     with _progress(file) as progress:
         task = progress.add_task(file.name, total=None)
         result = import_accounts(ws, file, column_map=parse_maps(maps), actor=user_id,
-                                 progress=lambda n: progress.advance(task, n))
+                                 progress=lambda n: progress.advance(task, n), reason=reason)
     _report(result, as_json)
 
 

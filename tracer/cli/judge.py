@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..attachments import CONSENT_ON_ATTACH, attach, reject, undo
+from ..attachments import attach, attachment, reject, undo
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
@@ -15,11 +15,12 @@ from ._common import console, user_option, with_workspace
 @user_option
 @with_workspace
 def accept_cmd(ws, lookup_id: str, contact_ref: str, user_id: str | None) -> None:
-    """Attach CONTACT_REF (e.g. address:1) of LOOKUP_ID to its account, audited."""
+    """Attach CONTACT_REF (e.g. address:1) of LOOKUP_ID to its account, audited, if the
+    account may still be worked now; says what consent is on record for it."""
     attachment_id = attach(ws, lookup_id, contact_ref, user_id=user_id)
-    kind = contact_ref.split(":")[0]
+    consent = attachment(ws, attachment_id)["consent"]
     console.print(f"attachment {attachment_id}: {contact_ref} of {lookup_id} attached; "
-                  f"consent: {CONSENT_ON_ATTACH.get(kind, '')}")
+                  f"consent: {consent}")
 
 
 @click.command("reject")

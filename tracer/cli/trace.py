@@ -44,11 +44,20 @@ def parse_as_of(value: str | None) -> date | None:
     return day
 
 
+def _policy_file(decision) -> str:
+    """The policy file, when it is not the shipped one (a TRACER_CONFIG directory's)."""
+    from ..settings import shipped_config_path
+    policy = decision.settings.get("policy") or {}
+    if not policy or policy.get("path") == str(shipped_config_path("policy.toml")):
+        return ""
+    return f" from {policy['path']}, sha256 {policy['sha256'][:12]}"
+
+
 def render(result: LookupResult) -> None:
     d = result.decision
     console.print(f"Lookup [bold]{result.lookup_id}[/bold]  account {result.account_id}  "
                   f"as of {result.as_of}  decision [bold]{d.outcome}[/bold] "
-                  f"(policy {d.policy_version})")
+                  f"(policy {d.policy_version}{_policy_file(d)})")
     if not d.allowed:
         for reason in d.reasons:
             cites = f" [{'; '.join(reason.citations)}]" if reason.citations else ""
@@ -78,6 +87,9 @@ def render(result: LookupResult) -> None:
             console.print(f"  {c.rank:>2}  {c.value}  [bold]{c.confidence:.2f}[/bold] "
                           f"(identity {c.identity_confidence:.2f}, seen {seen})")
             console.print(f"      [dim]{c.explanation}[/dim]")
+            consent = result.consent.get(c.ref, "")
+            if not consent.startswith(("none", "not_applicable")) and consent:
+                console.print(f"      consent {consent}")
 
 
 @click.command("trace")

@@ -46,6 +46,11 @@ EVENT_TYPES = {
     "batch_started": "a supervisor started a batch: its purpose, justification, selection and size",
     "batch_resumed": "an interrupted batch was resumed: what was left and which lookups re-ran",
     "batch_finished": "a batch finished: traced, located, nothing found, denied by reason, errors",
+    "account_created": "an import created an account: each field set (DOB by year, SSN by last 4)",
+    "account_changed": "an account changed: each field before and after, who, why, through what",
+    "access_denied": "the authorization policy refused an action: action, reasons, settings",
+    "settings_changed": "a command ran under other policy, purposes or sources settings: old and new digests",
+    "consent_recorded": "consent for a channel was granted or revoked",
 }
 
 

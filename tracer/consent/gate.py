@@ -9,16 +9,16 @@ decision is durable (invariant 1).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from ..models import Decision, Reason
 from ..privacy import refuse_sensitive_text
 from .audit import AuditTrail, now_iso
-from .policy import (REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan,
-                     load_policy)
-from .purposes import PurposeCatalog, load_catalog
+from .fingerprint import given_fingerprint, note_settings, rules_in_force
+from .policy import REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan
+from .purposes import PurposeCatalog
 
 
 def decide(ctx: LookupContext, policy: Policy) -> Decision:
@@ -73,8 +73,12 @@ class Gate:
     def __init__(self, workspace, *, policy: Policy | None = None,
                  catalog: PurposeCatalog | None = None):
         self.ws = workspace
-        self.policy = policy or load_policy()
-        self.catalog = catalog or load_catalog()
+        rules = rules_in_force()
+        self.policy = policy or rules.policy
+        self.catalog = catalog or rules.catalog
+        #: what every decision names as the settings it was made under
+        self.fingerprint = (rules.fingerprint if policy is None and catalog is None
+                            else given_fingerprint(policy, catalog))
         self.audit = AuditTrail(workspace)
 
     def _context(self, req: LookupRequest, sources: Sequence[Any]) -> LookupContext:
@@ -111,8 +115,9 @@ class Gate:
         refuse_sensitive_text(req.reason, "the lookup's reason")
         lookup_id = "L-" + uuid.uuid4().hex[:12]
         with self.ws.transaction() as conn:
+            note_settings(self.ws, req.user_id, self.fingerprint)
             ctx = self._context(req, sources)
-            decision = decide(ctx, self.policy)
+            decision = replace(decide(ctx, self.policy), settings=self.fingerprint)
             account_known = ctx.account is not None
             self.audit.append("lookup_requested", {
                 "purpose": req.purpose, "reason": req.reason, "as_of": req.as_of,

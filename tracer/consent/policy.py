@@ -3,7 +3,8 @@
 Deny by default: a lookup is allowed only when the three positive rules (a user who may
 trace, a traceable account, a known purpose) each allow it and no rule denies it.  Every
 rule returns :class:`Finding` objects carrying a reason code, text and citations, so a
-decision can always say which rule produced it.
+decision can always say which rule produced it.  The user, account and flag rules are
+:mod:`.authorization`'s, shared with every later action on the account.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any, Sequence
 
 from ..errors import ConfigError
-from ..models import Reason
 from ..settings import load_toml
+from .authorization import (ActionRule, Finding, _f, flags_of, parse_actions,  # noqa: F401
+                            rule_account, rule_flags, rule_user)
 from .purposes import Purpose
 
 #: Query fields a source may declare, by the field class a purpose allows.
@@ -28,6 +30,10 @@ FIELD_CLASS_MEMBERS = {
     "email": ("email",),
 }
 QUERY_FIELDS = tuple(f for members in FIELD_CLASS_MEMBERS.values() for f in members)
+#: Flags whose removal needs a supervisor or compliance user and a reason, unless
+#: policy.toml's [accounts] says otherwise.
+PROTECTED_FLAGS = ("bankruptcy", "deceased", "cease_communication", "attorney_represented",
+                   "disputed")
 FLAG_ACTIONS = ("deny", "deny_unless_purpose", "deny_contact_seeking", "restrict",
                 "supervisor_only")
 
@@ -52,6 +58,11 @@ class Policy:
     scrub_events: tuple[str, ...]
     scrub_min_identity_confidence: float
     scrub_review_min_identity_confidence: float = 0.3
+    #: who may do what besides tracing (tracer.consent.authorization)
+    actions: dict[str, ActionRule] = field(default_factory=dict)
+    #: flags only ``flag_removers`` may remove, with a reason
+    protected_flags: tuple[str, ...] = ()
+    flag_removers: tuple[str, ...] = ()
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], path: str = "policy.toml") -> "Policy":
@@ -82,6 +93,11 @@ class Policy:
                     data.get("scrubs", {}).get("min_identity_confidence", 0.8)),
                 scrub_review_min_identity_confidence=float(
                     data.get("scrubs", {}).get("review_min_identity_confidence", 0.3)),
+                actions=parse_actions(data.get("actions", {}), path),
+                protected_flags=tuple(data.get("accounts", {}).get(
+                    "protected_flags", PROTECTED_FLAGS)),
+                flag_removers=tuple(data.get("accounts", {}).get(
+                    "protected_flag_removers", ["supervisor", "compliance"])),
             )
         except KeyError as exc:
             raise ConfigError(f"{path}: missing setting {exc.args[0]!r}") from exc
@@ -96,15 +112,6 @@ def load_policy() -> Policy:
 
 def _simplify(text: str) -> str:
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text.lower()).split())
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One rule's verdict: ``allow`` (a positive basis), ``deny``, ``restrict`` or ``flag``."""
-
-    effect: str
-    reason: Reason
-    flag: str | None = None
 
 
 @dataclass
@@ -123,40 +130,7 @@ class LookupContext:
     sources: Sequence[Any] = field(default_factory=list)
 
 
-def _f(effect: str, code: str, text: str, *citations: str, flag: str | None = None) -> Finding:
-    return Finding(effect, Reason(code, text, tuple(citations)), flag)
-
-
 # -- the rules ------------------------------------------------------------------------------
-
-def rule_user(ctx: LookupContext, policy: Policy) -> list[Finding]:
-    user = ctx.user
-    if user is None:
-        return [_f("deny", "user_unknown", "the user does not exist")]
-    if not user.get("active", 1):
-        return [_f("deny", "user_inactive", f"user {user['id']} is not active")]
-    role = user["role"]
-    if role in policy.never_trace_roles or role not in policy.tracing_roles:
-        return [_f("deny", "role_cannot_trace", f"role {role!r} may not trace accounts")]
-    if role in policy.assigned_only_roles and ctx.account is not None:
-        assigned = ctx.account.get("assigned_to")
-        if assigned and assigned != user["id"]:
-            return [_f("deny", "not_assigned",
-                       f"account is assigned to another collector; a {role} may trace only "
-                       "accounts assigned to them or unassigned")]
-    return [_f("allow", "user_may_trace", f"{role} {user['id']} may trace this account")]
-
-
-def rule_account(ctx: LookupContext, policy: Policy) -> list[Finding]:
-    account = ctx.account
-    if account is None:
-        return [_f("deny", "account_unknown", "the account does not exist")]
-    if account["status"] not in policy.traceable_statuses:
-        return [_f("deny", "account_not_open",
-                   f"account status is {account['status']!r}; only "
-                   f"{'/'.join(policy.traceable_statuses)} accounts may be traced")]
-    return [_f("allow", "account_open", "the account is open")]
-
 
 def rule_purpose(ctx: LookupContext, policy: Policy) -> list[Finding]:
     purpose = ctx.purpose
@@ -164,7 +138,7 @@ def rule_purpose(ctx: LookupContext, policy: Policy) -> list[Finding]:
         return [_f("deny", "purpose_unknown",
                    f"purpose {ctx.purpose_code!r} is not in the purpose catalog")]
     out = [_f("allow", "purpose_permitted", purpose.title, *purpose.legal_basis)]
-    flags = _flags(ctx.account)
+    flags = flags_of(ctx.account)
     for requirement in purpose.requires:
         if requirement == "judgment_ref" and not (ctx.judgment_ref or "").strip():
             out.append(_f("deny", "requirement_missing",
@@ -205,33 +179,6 @@ def rule_debt_origin(ctx: LookupContext, policy: Policy) -> list[Finding]:
     return []
 
 
-def rule_flags(ctx: LookupContext, policy: Policy) -> list[Finding]:
-    out = []
-    role = (ctx.user or {}).get("role")
-    for flag in sorted(_flags(ctx.account)):
-        rule = policy.flags.get(flag)
-        if rule is None:
-            continue
-        action, text, cites = rule["action"], rule["text"], rule.get("citations", [])
-        code = f"flag_{flag}"
-        if action == "deny":
-            out.append(_f("deny", code, text, *cites))
-        elif action == "deny_unless_purpose":
-            if ctx.purpose_code not in rule.get("purposes", []):
-                out.append(_f("deny", code, text, *cites))
-        elif action == "deny_contact_seeking":
-            if ctx.purpose is None or ctx.purpose.contact_seeking:
-                out.append(_f("deny", code, text, *cites))
-        elif action == "restrict":
-            out.append(_f("restrict", code, text, *cites, flag=rule.get("flag", flag)))
-        elif action == "supervisor_only":
-            if role != "supervisor":
-                out.append(_f("deny", code, text, *cites))
-            else:
-                out.append(_f("flag", code, text, *cites, flag=rule.get("flag", flag)))
-    return out
-
-
 def rule_rate(ctx: LookupContext, policy: Policy) -> list[Finding]:
     if ctx.batch:
         return []
@@ -255,12 +202,6 @@ def rule_rate(ctx: LookupContext, policy: Policy) -> list[Finding]:
 RULES = (rule_user, rule_account, rule_purpose, rule_justification, rule_debt_origin,
          rule_flags, rule_rate)
 REQUIRED_ALLOWS = ("user_may_trace", "account_open", "purpose_permitted")
-
-
-def _flags(account: dict[str, Any] | None) -> set[str]:
-    if not account:
-        return set()
-    return {f for f in (account.get("flags") or "").split(";") if f}
 
 
 def field_plan(purpose: Purpose, sources: Sequence[Any]) -> tuple[dict[str, tuple[str, ...]], list[Finding]]:

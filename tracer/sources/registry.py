@@ -1,9 +1,14 @@
 """Discovering sources: built-ins and third-party packages through one pluggy hook.
 
 Built-in sources are registered like any plugin (datasette's ``DEFAULT_PLUGINS``); other
-packages are found through the ``tracer.sources`` entry-point group.  Each source is
-then instantiated with its settings; one that raises :class:`NotConfigured` is kept in
-the list as disabled, with its reason, and logged loudly.
+packages are found through the ``tracer.sources`` entry-point group, and modules named
+in ``TRACER_PLUGINS``.  A source runs only when ``config/sources.toml`` enables it by
+name (``[sources.NAME]`` with ``enabled = true``): an installed plugin that file does
+not name is listed as disabled, "not configured", and never queried.  Environment
+variables (``TRACER_SOURCE_<NAME>_<KEY>``) may supply a source's settings and
+credentials, never ``enabled``.  Each enabled source is then instantiated with its
+settings; one that raises :class:`NotConfigured` is kept in the list as disabled, with
+its reason, and logged loudly.  Source names are ``[a-z0-9_]{1,40}``.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -25,6 +31,11 @@ from .base import SOURCE_KINDS, NotConfigured, Source, SourceContext, SourceInfo
 log = logging.getLogger("tracer.sources")
 
 DEFAULT_PLUGINS = ("tracer.sources.builtin", "tracer.sources.public", "tracer.sources.oscn")
+SOURCE_NAME = re.compile(r"[a-z0-9_]{1,40}")
+#: Keys the environment may never set: whether a source runs is compliance's decision,
+#: on record in sources.toml.
+CONFIG_ONLY_KEYS = ("enabled", "disabled_reason", "adapter")
+NOT_CONFIGURED = "not configured: sources.toml has no [sources.{name}] enabling it"
 
 
 def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
@@ -54,14 +65,27 @@ def source_settings() -> dict[str, dict[str, Any]]:
     sources = data.get("sources", {})
     if not isinstance(sources, dict):
         raise ConfigError(f"{path}: [sources] must be a table of tables")
+    for name, table in sources.items():
+        if not SOURCE_NAME.fullmatch(name):
+            raise ConfigError(f"{path}: [sources.{name}]: a source name is 1-40 lower-case "
+                              "letters, digits or _")
+        if not isinstance(table, dict):
+            raise ConfigError(f"{path}: [sources.{name}] must be a table")
+        if not isinstance(table.get("enabled", False), bool):
+            raise ConfigError(f"{path}: [sources.{name}] enabled must be true or false")
     return sources
 
 
 def _with_env(name: str, settings: dict[str, Any]) -> dict[str, Any]:
+    """``TRACER_SOURCE_<NAME>_<KEY>`` overrides, except the keys only sources.toml sets."""
     prefix = f"TRACER_SOURCE_{name.upper()}_"
     for key, value in os.environ.items():
         if key.startswith(prefix):
-            settings[key[len(prefix):].lower()] = value
+            setting = key[len(prefix):].lower()
+            if setting in CONFIG_ONLY_KEYS:
+                log.warning("ignored %s: only sources.toml says whether a source runs", key)
+                continue
+            settings[setting] = value
     return settings
 
 
@@ -89,18 +113,23 @@ class SourceRegistry:
     def _load(self, cls: type[Source], store) -> None:
         if not (isinstance(cls, type) and issubclass(cls, Source)) or not cls.name:
             raise ConfigError(f"plugin returned {cls!r}, which is not a named Source subclass")
+        if not isinstance(cls.name, str) or not SOURCE_NAME.fullmatch(cls.name):
+            raise ConfigError(f"plugin source {cls.name!r}: a source name is 1-40 lower-case "
+                              "letters, digits or _")
         if cls.kind not in SOURCE_KINDS:
             raise ConfigError(f"source {cls.name}: unknown kind {cls.kind!r}")
         if cls.name in self.loaded:
             raise ConfigError(f"two plugins register a source named {cls.name!r}")
-        settings = _with_env(cls.name, dict(self.settings.get(cls.name, {})))
-        if self.cache_dir is not None:
-            settings.setdefault("cache_path", str(self.cache_dir / f"{cls.name}.sqlite"))
-        if settings.get("enabled") in (False, "0", "false", "no"):
-            reason = settings.get("disabled_reason") or "disabled in config"
+        configured = self.settings.get(cls.name)
+        if configured is None or configured.get("enabled") is not True:
+            reason = (NOT_CONFIGURED.format(name=cls.name) if configured is None
+                      else configured.get("disabled_reason") or "disabled in config")
             self.loaded[cls.name] = LoadedSource(cls.info(enabled=False, reason=reason), None)
             log.info("Disabled source %s: %s", cls.name, reason)
             return
+        settings = _with_env(cls.name, dict(configured))
+        if self.cache_dir is not None:
+            settings.setdefault("cache_path", str(self.cache_dir / f"{cls.name}.sqlite"))
         context = SourceContext(settings=settings, store=store,
                                 logger=logging.getLogger(f"tracer.sources.{cls.name}"))
         try:
