@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .consent.audit import AuditTrail, now_iso
-from .csvio import (EXTRA_FIELDS, SWALLOWED, RejectReport, clean_header, describe_column,
+from .csvio import (EXTRA_FIELDS, SWALLOWED, UNDECODABLE, RejectReport, clean_header, describe_column,
                     open_csv, unused_columns, unused_note)
 from .errors import InputError
 from .matching.features import _name as cached_name
@@ -28,7 +28,8 @@ from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
-from .privacy import is_full_date, mask_identifiers
+from .privacy import (is_full_date, mask_identifiers, refuse_sensitive_value,
+                      safe_file_name, sensitive_in_value)
 from .vendors import load_vendors
 
 ACCOUNT_COLUMNS = (
@@ -152,6 +153,51 @@ def _check_shape(row: dict[str, str]) -> None:
         raise RowError(EXTRA_FIELDS)
     if row.get("__spans__"):
         raise RowError(SWALLOWED.format(lines=row["__spans__"]))
+    if row.get("__undecodable__"):
+        raise RowError(UNDECODABLE.format(column=row["__undecodable__"]))
+
+
+#: Longest value (characters) each column may hold; others get :data:`MAX_FIELD`.  A
+#: real name, street or id is far shorter; a 200,000-character name is an attack on the
+#: matcher's time (and a 10 MB cell on its memory), so the row is rejected up front.
+FIELD_CAPS = {"account_id": 64, "record_id": 128, "assigned_to": 64, "first_name": 100,
+              "middle_name": 100, "last_name": 100, "suffix": 20, "full_name": 200,
+              "dob": 40, "ssn": 40, "ssn_last4": 20, "state": 40, "zip": 20, "phone": 40,
+              "phone_type": 20, "email": 254, "first_seen": 40, "last_seen": 40,
+              "event_date": 40, "last_activity": 40, "balance": 1000, "status": 20,
+              "debt_origin": 40}
+MAX_FIELD = 200
+#: The columns a clean row stores as given (not parsed into a date, a number or a code),
+#: by kind for :func:`tracer.privacy.sensitive_in_value`: an SSN or a date of birth
+#: there would be at rest outside its own column.
+ACCOUNT_TEXT = {"account_id": "identifier", "assigned_to": "identifier",
+                **dict.fromkeys(("first_name", "middle_name", "last_name", "suffix", "street",
+                                 "unit", "city", "phone", "email", "employer"), "field")}
+RECORD_TEXT = {"record_id": "identifier",
+               **dict.fromkeys(("first_name", "middle_name", "last_name", "suffix",
+                                "full_name", "street", "unit", "city", "phone", "email",
+                                "employer", "event"), "field")}
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_values(row: dict[str, str], text_columns: dict[str, str],
+                  columns: tuple[str, ...]) -> None:
+    """Bounded, printable, and no full SSN or DOB outside its column: checked before
+    any normalizer runs (their cost grows with the value)."""
+    for column in columns:
+        value = row.get(column)
+        if not value:
+            continue
+        cap = FIELD_CAPS.get(column, MAX_FIELD)
+        if len(value) > cap:
+            raise RowError(f"{column} is longer than {cap} characters ({len(value):,})")
+        if _CONTROL.search(value):
+            raise RowError(f"{column} holds a control character (a NUL byte?)")
+    for column, kind in text_columns.items():
+        found = sensitive_in_value(row.get(column), kind)
+        if found:
+            raise RowError(f"{column} seems to hold {found}: never stored outside its "
+                           "own column")
 
 
 def _check_seen(first: str | None, last: str | None) -> tuple[str | None, str | None]:
@@ -173,6 +219,7 @@ def _check_dob(iso: str | None) -> str | None:
 
 def clean_account(ws, row: dict[str, str]) -> dict:
     _check_shape(row)
+    _check_values(row, ACCOUNT_TEXT, ACCOUNT_COLUMNS)
     for required in ("account_id", "first_name", "last_name"):
         if not row.get(required):
             raise RowError(f"missing required field {required}")
@@ -267,7 +314,7 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     source = open_csv(path, column_map)
     _check_sources(source, column_map)
     _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
-    rejects = RejectReport(source.path, source.columns)
+    rejects = RejectReport(source.path, source.columns, protected=ws.files())
     result = ImportResult()
     result.note_unused(source, ACCOUNT_COLUMNS)
     seen: dict[str, int] = {}
@@ -289,7 +336,8 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
                     progress(1)
             result.rejected = rejects.count
             AuditTrail(ws).append("accounts_imported", {
-                "file": source.path.name, "file_sha256": _file_sha256(source.path),
+                "file": safe_file_name(source.path.name),
+                "file_sha256": _file_sha256(source.path),
                 **{k: v for k, v in result.to_dict().items() if k != "rejects"},
             }, actor=actor)
     finally:
@@ -332,6 +380,7 @@ def _upsert_account(conn, clean: dict, now: str, result: ImportResult) -> None:
 
 def clean_record(row: dict[str, str]) -> dict:
     _check_shape(row)
+    _check_values(row, RECORD_TEXT, RECORD_FIELDS)
     if not row.get("record_id"):
         raise RowError("missing required field record_id")
     # The cached normalizer: a person's name recurs across the records of every source.
@@ -449,13 +498,14 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     duplicates and counts are the same whatever the number of workers."""
     if not _SOURCE_NAME.match(source or ""):
         raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
+    refuse_sensitive_value(source, "the source name")
     _check_targets(column_map, RECORD_FIELDS, "record extract (FORMATS.md section 2)")
     csv_source = open_csv(path, column_map)
     layout = load_vendors().get(source) if column_map else None
     _check_sources(csv_source, column_map, layout.columns if layout else None)
     _check_columns(csv_source, (("record_id",),
                                 ("first_name", "last_name", "full_name", "middle_name")))
-    rejects = RejectReport(csv_source.path, csv_source.columns)
+    rejects = RejectReport(csv_source.path, csv_source.columns, protected=ws.files())
     result = ImportResult()
     result.note_unused(csv_source, RECORD_FIELDS)
     accepted = 0
@@ -500,7 +550,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
             result.rejected = rejects.count
             result.unchanged = accepted - result.imported
             AuditTrail(ws).append("records_imported", {
-                "file": csv_source.path.name, "source": source,
+                "file": safe_file_name(csv_source.path.name), "source": source,
                 "file_sha256": _file_sha256(csv_source.path),
                 "imported": result.imported, "unchanged": result.unchanged,
                 "rejected": result.rejected,
