@@ -34,12 +34,13 @@ from typing import Any, Callable, Iterable
 from .batch_filter import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
 from .consent.audit import AuditTrail, now_iso
+from .consent.checkpoints import checkpoint_after, configured_key, load_private_key
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
 from .consent.users import require_user
 from .csvio import clean_header, sniff_csv
 from .errors import InputError, TracerError
-from .privacy import mask_text
+from .privacy import mask_text, safe_file_name
 from .workspace import open_workspace
 
 log = logging.getLogger("tracer.batch")
@@ -119,9 +120,17 @@ def _check_justification(ws, spec: BatchSpec) -> None:
             raise InputError(f"batch justification refused: {finding.reason.text}")
 
 
+def _check_checkpoint_key() -> None:
+    """A configured checkpoint key that cannot sign is refused before anything runs."""
+    key = configured_key()
+    if key is not None:
+        load_private_key(key)
+
+
 def create_batch(ws, spec: BatchSpec) -> str:
     """Record a new batch, its items and their leases, and audit ``batch_started``."""
     require_user(ws, spec.user_id, roles=BATCH_ROLES)
+    _check_checkpoint_key()
     _check_justification(ws, spec)
     if spec.accounts_file and spec.where:
         raise InputError("give --accounts or --where, not both")
@@ -135,7 +144,8 @@ def create_batch(ws, spec: BatchSpec) -> str:
     ids: list[str] | None = None
     if spec.accounts_file:
         ids = read_account_ids(spec.accounts_file)
-        selection = {"accounts_file": Path(spec.accounts_file).name, "count": len(ids)}
+        selection = {"accounts_file": safe_file_name(Path(spec.accounts_file).name),
+                     "count": len(ids)}
     else:
         condition, params = _selection_sql(spec.where)
         selection = {"where": spec.where or "status = 'open'"}
@@ -183,6 +193,7 @@ def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None)
     """Take over an interrupted batch; returns what is left.  Refuses a finished batch or
     one whose processes are still running."""
     require_user(ws, user_id, roles=BATCH_ROLES)
+    _check_checkpoint_key()
     with ws.transaction() as conn:
         batch = _interrupted(conn, batch_id, "nothing to resume")
         counts = dict(conn.execute("SELECT status, count(*) FROM batch_items WHERE batch_id = ?"
@@ -235,7 +246,13 @@ def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
         status = "completed" if left == 0 else "incomplete"
         conn.execute("UPDATE batches SET status = ?, owner = NULL, updated_at = ? WHERE"
                      " batch_id = ?", (status, now_iso(), batch_id))
-        return _finish(conn, ws, batch_id, batch["user_id"], status)
+        summary = _finish(conn, ws, batch_id, batch["user_id"], status)
+    # With compliance's key configured, the trail up to batch_finished is signed now:
+    # a later rewrite of any of this batch's entries fails `audit verify --checkpoint`.
+    checkpoint = checkpoint_after(ws, batch_id)
+    if checkpoint is not None:
+        summary["checkpoint"] = str(checkpoint)
+    return summary
 
 
 def _finish(conn, ws, batch_id: str, user_id: str, status: str) -> dict:

@@ -66,6 +66,8 @@ def render_summary(summary: dict) -> None:
                       f"`tracer batch resume {s['id']}` retries them")
     elif s["pending"]:
         console.print(f"  {s['pending']:,} accounts left: `tracer batch resume {s['id']}`")
+    if s.get("checkpoint"):
+        console.print(f"  signed checkpoint: {s['checkpoint']}")
 
 
 def _run(ws, batch_id: str, workers: int | None, as_json: bool, label: str) -> None:
