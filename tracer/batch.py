@@ -39,7 +39,7 @@ from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
 from .consent.users import require_user
 from .csvio import clean_header, sniff_csv
-from .errors import InputError, TracerError
+from .errors import InputError, LookupFailed, TracerError
 from .privacy import mask_text, safe_file_name
 from .workspace import open_workspace
 
@@ -304,6 +304,8 @@ def _work(ws, batch: dict, k: int, n: int, progress: Progress | None,
                         tracer.trace_item(account_id)
                 except ItemNotPending:
                     continue
+                except LookupFailed:      # recorded failed, its item done, by the tracer
+                    pass
                 except Exception as exc:  # one bad account never sinks the batch
                     log.exception("batch %s: account %s failed", bid, account_id)
                     with ws.transaction() as conn:
@@ -464,6 +466,8 @@ def summarize(ws, batch_id: str) -> dict:
         "traced": located + nothing + withheld, "located": located,
         "nothing_found": nothing, "withheld": withheld,
         "denied": by_result.get("denied", 0),
+        # lookups that failed after their decision: recorded failed, not retried
+        "failed": by_result.get("failed", 0),
         "denied_by_reason": dict(sorted(denied.items(), key=lambda kv: (-kv[1], kv[0]))),
         "source_errors": dict(sorted(source_errors.items())),
         "attached": attached, "errors": errors,

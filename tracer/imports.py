@@ -28,8 +28,8 @@ from .matching.keys import KEY_COLUMNS
 from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
 from .models import ACCOUNT_FLAGS, ACCOUNT_STATUSES, DEBT_ORIGINS, RECORD_FIELDS
-from .privacy import (is_full_date, mask_identifiers, refuse_sensitive_value,
-                      safe_file_name, sensitive_in_value)
+from .privacy import (ACCOUNT_TEXT, RECORD_TEXT, is_full_date, mask_identifiers,
+                      refuse_sensitive_value, safe_file_name, sensitive_in_value)
 from .vendors import load_vendors
 
 ACCOUNT_COLUMNS = (
@@ -167,16 +167,6 @@ FIELD_CAPS = {"account_id": 64, "record_id": 128, "assigned_to": 64, "first_name
               "event_date": 40, "last_activity": 40, "balance": 1000, "status": 20,
               "debt_origin": 40}
 MAX_FIELD = 200
-#: The columns a clean row stores as given (not parsed into a date, a number or a code),
-#: by kind for :func:`tracer.privacy.sensitive_in_value`: an SSN or a date of birth
-#: there would be at rest outside its own column.
-ACCOUNT_TEXT = {"account_id": "identifier", "assigned_to": "identifier",
-                **dict.fromkeys(("first_name", "middle_name", "last_name", "suffix", "street",
-                                 "unit", "city", "phone", "email", "employer"), "field")}
-RECORD_TEXT = {"record_id": "identifier",
-               **dict.fromkeys(("first_name", "middle_name", "last_name", "suffix",
-                                "full_name", "street", "unit", "city", "phone", "email",
-                                "employer", "event"), "field")}
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 

@@ -127,6 +127,7 @@ def _wholly_a_date(text: str) -> bool:
     return False
 
 
+_NOT_DIGITS = re.compile(r"\D+")
 #: The kinds of value :func:`sensitive_in_value` tells apart (see the module docstring).
 VALUE_KINDS = ("identifier", "field", "text")
 
@@ -134,7 +135,7 @@ VALUE_KINDS = ("identifier", "field", "text")
 def sensitive_in_value(value: str | None, kind: str = "field") -> str | None:
     """What full identifier ``value`` seems to hold ("an SSN ...", "a date of birth",
     "a full date"), or None."""
-    if not value:
+    if not value or len(_NOT_DIGITS.sub("", value)) < 4:   # every shape needs 4 digits
         return None
     if kind == "text":
         return sensitive_in_text(value)
@@ -144,6 +145,28 @@ def sensitive_in_value(value: str | None, kind: str = "field") -> str | None:
         return "a date of birth"
     if _wholly_a_date(value) or (kind == "field" and _full_date_in(value)):
         return "a full date (a date of birth?)"
+    return None
+
+
+#: The columns an account or record row stores as given (not parsed into a date, a
+#: number or a code), by kind: an SSN or a date of birth there would be at rest outside
+#: its own column.
+_FIELDS = ("first_name", "middle_name", "last_name", "suffix", "street", "unit", "city",
+           "phone", "email", "employer")
+ACCOUNT_TEXT = {"account_id": "identifier", "assigned_to": "identifier",
+                **dict.fromkeys(_FIELDS, "field")}
+RECORD_TEXT = {"record_id": "identifier", **dict.fromkeys((*_FIELDS, "full_name", "event"),
+                                                          "field")}
+
+
+def record_problem(row) -> str | None:
+    """The first stored-as-given column of a record that seems to hold a full SSN or
+    DOB (``"street: an SSN ..."``), or None."""
+    for column, kind in RECORD_TEXT.items():
+        value = row.get(column)
+        found = sensitive_in_value(value, kind) if isinstance(value, str) else None
+        if found:
+            return f"{column}: {found}"
     return None
 
 

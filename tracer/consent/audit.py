@@ -52,6 +52,7 @@ EVENT_TYPES = {
     "source_result": "what one source returned: record count and a hash of the records",
     "source_error": "one source failed; the others went on",
     "candidates_ranked": "identities and ranked contact points a lookup produced",
+    "lookup_failed": "a lookup failed after its decision: what failed (masked); it ends failed",
     "scrub": "a deceased or bankruptcy event withheld results",
     "attachment": "a contact point was written onto an account",
     "judgement": "a collector accepted or rejected a candidate",

@@ -93,16 +93,20 @@ def pack_features(f: Features) -> str:
 
 
 def unpack_features(text: str, key: str, source: str) -> Features | None:
-    """The stored features, or None when an older normalizer stored them."""
-    version, *values = json.loads(text)
-    if version != FEATURES_VERSION:
+    """The stored features, or None when an older normalizer stored them (or the cell
+    cannot be read: the record is then normalized again, never a failed lookup)."""
+    try:
+        version, *values = json.loads(text)
+        if version != FEATURES_VERSION or len(values) != len(_PACKED):
+            return None
+        kwargs = dict(zip(_PACKED, values))
+        for name in _DATES:
+            if kwargs[name] is not None:
+                kwargs[name] = date.fromisoformat(kwargs[name])
+        kwargs["problems"] = tuple(kwargs["problems"])
+        return Features(key=key, source=source, **kwargs)
+    except (ValueError, TypeError, KeyError):
         return None
-    kwargs = dict(zip(_PACKED, values))
-    for name in _DATES:
-        if kwargs[name] is not None:
-            kwargs[name] = date.fromisoformat(kwargs[name])
-    kwargs["problems"] = tuple(kwargs["problems"])
-    return Features(key=key, source=source, **kwargs)
 
 
 def remember_features(key: str, raw_hash: str, packed: str, source: str) -> None:
