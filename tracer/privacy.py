@@ -154,7 +154,8 @@ def sensitive_in_value(value: str | None, kind: str = "field") -> str | None:
 _FIELDS = ("first_name", "middle_name", "last_name", "suffix", "street", "unit", "city",
            "phone", "email", "employer")
 ACCOUNT_TEXT = {"account_id": "identifier", "assigned_to": "identifier",
-                **dict.fromkeys(_FIELDS, "field")}
+                # a nine-digit balance is stored (and shown) as a number: as an SSN
+                "balance": "identifier", **dict.fromkeys(_FIELDS, "field")}
 RECORD_TEXT = {"record_id": "identifier", **dict.fromkeys((*_FIELDS, "full_name", "event"),
                                                           "field")}
 
