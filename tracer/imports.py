@@ -174,17 +174,17 @@ def _check_values(row: dict[str, str], text_columns: dict[str, str],
                   columns: tuple[str, ...]) -> None:
     """Bounded, printable, and no full SSN or DOB outside its column: checked before
     any normalizer runs (their cost grows with the value)."""
-    for column in columns:
-        value = row.get(column)
-        if not value:
-            continue
-        cap = FIELD_CAPS.get(column, MAX_FIELD)
-        if len(value) > cap:
-            raise RowError(f"{column} is longer than {cap} characters ({len(value):,})")
-        if _CONTROL.search(value):
-            raise RowError(f"{column} holds a control character (a NUL byte?)")
-    for column, kind in text_columns.items():
-        found = sensitive_in_value(row.get(column), kind)
+    present = [(c, row[c]) for c in columns if row.get(c)]
+    for column, value in present:
+        if len(value) > FIELD_CAPS.get(column, MAX_FIELD):
+            raise RowError(f"{column} is longer than {FIELD_CAPS.get(column, MAX_FIELD)} "
+                           f"characters ({len(value):,})")
+    if _CONTROL.search("\n".join(v for _, v in present)):   # one scan for the common case
+        column = next(c for c, v in present if _CONTROL.search(v))
+        raise RowError(f"{column} holds a control character (a NUL byte?)")
+    for column, value in present:
+        kind = text_columns.get(column)
+        found = sensitive_in_value(value, kind) if kind else None
         if found:
             raise RowError(f"{column} seems to hold {found}: never stored outside its "
                            "own column")

@@ -100,7 +100,8 @@ def _full_date_in(text: str) -> bool:
     """A real calendar date with a four-digit birth-range year anywhere in ``text``
     (``1961-03-05``, ``3/5/1961``, ``March 5, 1961``)."""
     return any(_numeric_date_ok(m) for m in _NUMERIC_DATE.finditer(text)) \
-        or any(_named_date_ok(m) for m in _NAMED_DATE.finditer(text))
+        or (_MONTH_WORD.search(text) is not None
+            and any(_named_date_ok(m) for m in _NAMED_DATE.finditer(text)))
 
 
 def _wholly_a_date(text: str) -> bool:
@@ -111,7 +112,7 @@ def _wholly_a_date(text: str) -> bool:
     m = _NUMERIC_DATE.fullmatch(text)
     if m:
         return _numeric_date_ok(m)
-    m = _NAMED_DATE.fullmatch(text)
+    m = _NAMED_DATE.fullmatch(text) if _MONTH_WORD.search(text) else None
     if m:
         return _named_date_ok(m)
     m = _SHORT_DATE.fullmatch(text)
@@ -127,7 +128,10 @@ def _wholly_a_date(text: str) -> bool:
     return False
 
 
-_NOT_DIGITS = re.compile(r"\D+")
+_FOUR_DIGITS = re.compile(r"(?:\D*\d){4}")
+#: Cheap tests before the costly patterns: a birth label, a month's name.
+_BIRTH_WORD = re.compile(r"d\.?\s?o\.?\s?b|born|birth|b-?day", re.IGNORECASE)
+_MONTH_WORD = re.compile(r"jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec", re.IGNORECASE)
 #: The kinds of value :func:`sensitive_in_value` tells apart (see the module docstring).
 VALUE_KINDS = ("identifier", "field", "text")
 
@@ -135,13 +139,14 @@ VALUE_KINDS = ("identifier", "field", "text")
 def sensitive_in_value(value: str | None, kind: str = "field") -> str | None:
     """What full identifier ``value`` seems to hold ("an SSN ...", "a date of birth",
     "a full date"), or None."""
-    if not value or len(_NOT_DIGITS.sub("", value)) < 4:   # every shape needs 4 digits
+    if not value or not _FOUR_DIGITS.match(value):        # every shape needs 4 digits
         return None
     if kind == "text":
         return sensitive_in_text(value)
     if _SSN_ANY.search(value):
         return "an SSN (or another nine-digit number)"
-    if _DOB_AFTER_LABEL.search(value) or _DOB_BEFORE_LABEL.search(value):
+    if _BIRTH_WORD.search(value) and (_DOB_AFTER_LABEL.search(value)
+                                      or _DOB_BEFORE_LABEL.search(value)):
         return "a date of birth"
     if _wholly_a_date(value) or (kind == "field" and _full_date_in(value)):
         return "a full date (a date of birth?)"
