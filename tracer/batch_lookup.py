@@ -92,6 +92,9 @@ def decision_from_dict(data: dict) -> Decision:
 class BatchTracer(Tracer):
     """A :class:`Tracer` whose registry, model, policy and gate live for the whole batch."""
 
+    #: An interrupted batch lookup stays open: `batch resume` finishes it.
+    FAILS_ON = (Exception,)
+
     def __init__(self, workspace, batch: BatchContext, **kwargs):
         super().__init__(workspace, gate=BatchGate(workspace, batch), **kwargs)
         self.batch = batch

@@ -125,6 +125,10 @@ def _call_with_timeout(fn, timeout: float):
 class Tracer:
     """Runs lookups in one workspace; holds the registry and model across lookups."""
 
+    #: What ends a lookup ``failed``: anything, Ctrl-C included (a batch keeps an
+    #: interrupted lookup open instead, for ``batch resume`` to finish).
+    FAILS_ON: tuple[type[BaseException], ...] = (Exception, KeyboardInterrupt)
+
     def __init__(self, workspace, *, registry: SourceRegistry | None = None,
                  model: MatchModel | None = None, gate: Gate | None = None):
         self.ws = workspace
@@ -161,10 +165,12 @@ class Tracer:
             account = self._account(result.account_id)
             rows = self._gather(result, account, user_id)
             self._match_and_rank(result, account, rows, as_of, user_id)
-        except Exception as exc:
+        except self.FAILS_ON as exc:
             if self.ws.conn.in_transaction:      # nothing half-written is kept
                 self.ws.conn.execute("ROLLBACK")
             self._fail(result, exc, user_id)
+            if not isinstance(exc, Exception):   # Ctrl-C: recorded, then still an interrupt
+                raise
             raise LookupFailed(result.lookup_id,
                                f"lookup {result.lookup_id} of {result.account_id} failed "
                                f"({failure_text(exc)}); it is recorded as failed in the "
