@@ -217,3 +217,51 @@ def test_init_refuses_a_lost_database_whose_key_remains(ws, loss):
     assert run.exit_code == 1, run.output
     assert "its secret key" in run.stderr and "Restore tracer.db" in run.stderr
     assert "OK: 0 audit entries" not in ws("audit", "verify").output
+
+
+def test_a_schema_5_trail_migrates_and_still_verifies(tmp_path):
+    """Entries written before schema 8 (chain 1, a retention redaction among them) keep
+    verifying; new entries are chain 2; an old entry can still be redacted, only to its
+    redacted form."""
+    import secrets
+
+    from tracer.consent.audit import GENESIS, AuditTrail, entry_hash, sha256_hex
+    from tracer.workspace import MIGRATIONS, open_workspace, _connect
+
+    db = tmp_path / "old.db"
+    (tmp_path / "old.db.key").write_text(secrets.token_hex(32))
+    os.chmod(tmp_path / "old.db.key", 0o600)
+    conn = _connect(db)
+    for version, statements in MIGRATIONS:
+        if version <= 5:
+            for stmt in statements:
+                conn.execute(stmt)
+    conn.execute("PRAGMA user_version = 5")
+    prev = GENESIS
+    payloads = [("decision", {"outcome": "allow", "reason": "old reason"}, "ACC-1"),
+                ("decision", {"outcome": "deny", "reason": "older"}, "ACC-2"),
+                ("redaction", {"before": "2019-01-01", "accounts": 1, "entries": 1}, None)]
+    for seq, (event, payload, account) in enumerate(payloads, start=1):
+        ts = "2018-06-01T00:00:00+00:00" if seq < 3 else "2023-01-02T00:00:00+00:00"
+        text = canonical_json(payload)
+        header = {"seq": seq, "ts": ts, "event": event, "actor": "ann",
+                  "account_id": account, "lookup_id": None}
+        digest = entry_hash(prev, header, sha256_hex(text))
+        stored = canonical_json(redact_payload(payload)) if seq == 2 else text
+        conn.execute("INSERT INTO audit (seq, ts, event, actor, account_id, lookup_id, payload,"
+                     " payload_sha256, redacted, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                     (seq, ts, event, "ann", account, None, stored, sha256_hex(text),
+                      int(seq == 2), prev, digest))
+        prev = digest
+    conn.close()
+    ws = open_workspace(db)
+    trail = AuditTrail(ws)
+    assert trail.verify() == 3
+    trail.append("user_added", {"user": "bo"}, actor="ann")
+    assert trail.verify() == 4
+    assert [r[0] for r in ws.conn.execute("SELECT chain FROM audit ORDER BY seq")] == [1, 1, 1, 2]
+    with pytest.raises(sqlite3.DatabaseError):
+        ws.conn.execute("UPDATE audit SET payload = '{}', redacted = 1 WHERE seq = 1")
+    ws.conn.execute("UPDATE audit SET payload = ?, redacted = 1 WHERE seq = 1",
+                    (canonical_json(redact_payload({"outcome": "allow", "reason": "x"})),))
+    ws.close()
