@@ -22,8 +22,9 @@ def traced(loaded):
 def tamper(ws, *statements):
     """Edit the SQLite file directly, as an attacker with file access would."""
     conn = sqlite3.connect(ws.db)
-    conn.execute("DROP TRIGGER audit_no_update")
-    conn.execute("DROP TRIGGER audit_no_delete")
+    for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                                " AND tbl_name = 'audit'").fetchall():
+        conn.execute(f"DROP TRIGGER {name}")
     for stmt in statements:
         conn.execute(stmt)
     conn.commit()
@@ -68,8 +69,10 @@ def test_verify_names_the_first_bad_entry(traced, attack, first_bad):
         row = traced.sql("SELECT * FROM audit WHERE seq = 6")[0]
         tamper(traced, "UPDATE audit SET seq = seq + 1000 WHERE seq >= 7",
                "UPDATE audit SET seq = seq - 999 WHERE seq >= 1007",
-               "INSERT INTO audit VALUES (7, '%s', 'decision', 'mallory', 'ACC-1', 'L-x', '{}',"
-               " '%s', 0, '%s', '%s')" % (row[1], row[7], row[10], "f" * 64))
+               "INSERT INTO audit (seq, ts, event, actor, account_id, lookup_id, payload,"
+               " payload_sha256, redacted, prev_hash, hash) VALUES (7, '%s', 'decision',"
+               " 'mallory', 'ACC-1', 'L-x', '{}', '%s', 0, '%s', '%s')"
+               % (row[1], row[7], row[10], "f" * 64))
     run = traced("audit", "verify")
     assert run.exit_code == 1
     assert f"entry {first_bad}" in run.stderr, run.stderr

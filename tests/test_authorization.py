@@ -61,6 +61,7 @@ def built(tmp_path_factory) -> Path:
 def copy(built, tmp_path, monkeypatch) -> Workspace:
     for name in ("tracer.db", "tracer.db.key", "facts.json"):
         shutil.copyfile(built / name, tmp_path / name)
+        (tmp_path / name).chmod(0o600)     # a copy must stay private, as tracer makes it
     ws = Workspace(tmp_path, monkeypatch)
     ws.facts = json.loads((tmp_path / "facts.json").read_text())
     return ws

@@ -88,6 +88,8 @@ def test_the_migration_keeps_the_newest_of_copies_stored_before_it(tmp_path):
                      (raw, event))
     conn.close()
     (tmp_path / "old.db.key").write_text("00" * 32)
+    for name in ("old.db", "old.db.key"):
+        (tmp_path / name).chmod(0o600)
     ws = open_workspace(db)
     assert ws.conn.execute("SELECT raw_hash, event FROM records").fetchall() == \
         [("b", "deceased")]

@@ -267,3 +267,48 @@ def test_logs_name_fields_never_values(server, caplog):
     text = caplog.text
     assert "first_name,last_name" in text
     assert "OKAFOR" not in text and "WILLIAM" not in text and "sekrit" not in text
+
+
+class _Planted:
+    """What an attacker plants in a pickled cache: unpickling it writes a marker file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (open, (self.marker, "w"))
+
+
+def test_the_cache_is_json_and_a_planted_pickle_never_runs(server, tmp_path):
+    import os
+    import pickle
+    import stat
+
+    import requests_cache
+
+    path = tmp_path / "cache" / "c.sqlite"
+    client = client_for(server, cache_ttl=60, cache_path=str(path))
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert stat.S_IMODE(os.stat(path.parent).st_mode) == 0o700
+    first = client.json("GET", "thing", params={"q": "a"})
+    conn = sqlite3.connect(path)
+    (value,) = conn.execute("SELECT value FROM responses").fetchone()
+    text = value if isinstance(value, str) else bytes(value).decode()
+    assert text.lstrip().startswith("{")                     # JSON, not pickle
+    # The attacker swaps the entry for a pickle (what requests-cache's default reads).
+    marker = tmp_path / "pwned"
+    conn.execute("UPDATE responses SET value = ?", (pickle.dumps(_Planted(marker)),))
+    conn.commit()
+    conn.close()
+    assert client.json("GET", "thing", params={"q": "a"}) != first   # a miss: asked again
+    assert not marker.exists()
+    assert len(server.seen) == 2
+    # (the same file read with pickle would have run it: the test's attack is real)
+    legacy = requests_cache.CachedSession(str(path), backend="sqlite", serializer="pickle")
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE responses SET value = ?", (pickle.dumps(_Planted(marker)),))
+    conn.commit()
+    conn.close()
+    for key in list(legacy.cache.responses.keys()):
+        legacy.cache.responses.get(key)
+    assert marker.exists()

@@ -35,13 +35,14 @@ from .batch_filter import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
 from .matching.calibration import calibrate_workspace, needs_calibration
 from .consent.audit import AuditTrail, now_iso
+from .consent.checkpoints import checkpoint_after, configured_key, load_private_key
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
 from .consent.authorization import Authorizer
 from .csvio import clean_header, sniff_csv
-from .errors import InputError, TracerError
+from .errors import InputError, LookupFailed, TracerError
 from .models import ACCOUNT_ID
-from .privacy import mask_text
+from .privacy import mask_text, safe_file_name
 from .workspace import open_workspace
 
 log = logging.getLogger("tracer.batch")
@@ -137,11 +138,19 @@ def _check_justification(ws, spec: BatchSpec) -> None:
             raise InputError(f"batch justification refused: {finding.reason.text}")
 
 
+def _check_checkpoint_key() -> None:
+    """A configured checkpoint key that cannot sign is refused before anything runs."""
+    key = configured_key()
+    if key is not None:
+        load_private_key(key)
+
+
 def create_batch(ws, spec: BatchSpec) -> str:
     """Record a new batch, its items and their leases, and audit ``batch_started``.
     An ``accounts_file`` is read, and every id in it checked against the portfolio,
     before anything is written: an id no account has refuses the batch."""
     Authorizer(ws).require(spec.user_id, "start-batch")
+    _check_checkpoint_key()
     _check_justification(ws, spec)
     if spec.accounts_file and spec.where:
         raise InputError("give --accounts or --where, not both")
@@ -160,7 +169,8 @@ def create_batch(ws, spec: BatchSpec) -> str:
             raise InputError(f"{spec.accounts_file}: {unknown} of its {len(ids)} account ids "
                              f"are not in the workspace (the first is entry {first}); "
                              "nothing was started")
-        selection = {"accounts_file": Path(spec.accounts_file).name, "count": len(ids)}
+        selection = {"accounts_file": safe_file_name(Path(spec.accounts_file).name),
+                     "count": len(ids)}
     else:
         condition, params = _selection_sql(spec.where)
         selection = {"where": spec.where or "status = 'open'"}
@@ -208,6 +218,7 @@ def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None)
     """Take over an interrupted batch; returns what is left.  Refuses a finished batch or
     one whose processes are still running."""
     Authorizer(ws).require(user_id, "start-batch")
+    _check_checkpoint_key()
     with ws.transaction() as conn:
         batch = _interrupted(conn, batch_id, "nothing to resume")
         counts = dict(conn.execute("SELECT status, count(*) FROM batch_items WHERE batch_id = ?"
@@ -264,7 +275,13 @@ def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
         status = "completed" if left == 0 else "incomplete"
         conn.execute("UPDATE batches SET status = ?, owner = NULL, updated_at = ? WHERE"
                      " batch_id = ?", (status, now_iso(), batch_id))
-        return _finish(conn, ws, batch_id, batch["user_id"], status)
+        summary = _finish(conn, ws, batch_id, batch["user_id"], status)
+    # With compliance's key configured, the trail up to batch_finished is signed now:
+    # a later rewrite of any of this batch's entries fails `audit verify --checkpoint`.
+    checkpoint = checkpoint_after(ws, batch_id)
+    if checkpoint is not None:
+        summary["checkpoint"] = str(checkpoint)
+    return summary
 
 
 def _finish(conn, ws, batch_id: str, user_id: str, status: str) -> dict:
@@ -316,6 +333,8 @@ def _work(ws, batch: dict, k: int, n: int, progress: Progress | None,
                         tracer.trace_item(account_id)
                 except ItemNotPending:
                     continue
+                except LookupFailed:      # recorded failed, its item done, by the tracer
+                    pass
                 except Exception as exc:  # one bad account never sinks the batch
                     log.exception("batch %s: account %s failed", bid, account_id)
                     with ws.transaction() as conn:
@@ -477,6 +496,8 @@ def summarize(ws, batch_id: str) -> dict:
         "traced": located + nothing + withheld + stale, "located": located,
         "nothing_current": stale, "nothing_found": nothing, "withheld": withheld,
         "denied": by_result.get("denied", 0),
+        # lookups that failed after their decision: recorded failed, not retried
+        "failed": by_result.get("failed", 0),
         "denied_by_reason": dict(sorted(denied.items(), key=lambda kv: (-kv[1], kv[0]))),
         "source_errors": dict(sorted(source_errors.items())),
         "attached": attached, "errors": errors,

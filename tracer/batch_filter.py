@@ -39,6 +39,9 @@ KEYWORDS = {"and", "or", "not", "in", "is", "null", "like", "has"}
 OPERATORS = ("<=", ">=", "!=", "<>", "=", "<", ">")
 MAX_LENGTH = 2000
 MAX_IN_VALUES = 1000
+#: Deepest nesting of ``not`` and parentheses: far beyond any real filter, and far
+#: below what Python's recursion or SQLite's expression depth would refuse.
+MAX_DEPTH = 50
 
 _TOKEN = re.compile(r"""
     \s*(?:
@@ -89,6 +92,7 @@ class _Parser:
     def __init__(self, text: str):
         self.tokens = tokenize(text)
         self.i = 0
+        self.depth = 0
         self.params: list[Any] = []
 
     # -- token helpers -------------------------------------------------------------
@@ -139,13 +143,21 @@ class _Parser:
         return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
 
     def not_expr(self) -> str:
-        if self.accept_word("not"):
-            return f"NOT {self.not_expr()}"
-        if self.tok.kind == "punct" and self.tok.value == "(":
-            self.take()
-            inner = self.expr()
-            self.expect("punct", ")")
-            return inner
+        if self.tok.kind == "word" and self.tok.value == "not" or (
+                self.tok.kind == "punct" and self.tok.value == "("):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise self.error(f"not and parentheses nested more than {MAX_DEPTH} "
+                                 "deep (this parser's limit)")
+            try:
+                if self.accept_word("not"):
+                    return f"NOT {self.not_expr()}"
+                self.take()
+                inner = self.expr()
+                self.expect("punct", ")")
+                return inner
+            finally:
+                self.depth -= 1
         return self.comparison()
 
     def column(self) -> tuple[str, bool]:

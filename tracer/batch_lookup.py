@@ -25,7 +25,7 @@ from .attachments import attach
 from .consent.audit import now_iso
 from .consent.gate import Gate, LookupRequest
 from .errors import AccessDenied
-from .lookup import LookupResult, Tracer
+from .lookup import LookupResult, Tracer, failure_text
 from .matching.ranking import USABLE
 from .models import CONTACT_KINDS, Decision, Reason
 
@@ -95,6 +95,9 @@ def decision_from_dict(data: dict) -> Decision:
 class BatchTracer(Tracer):
     """A :class:`Tracer` whose registry, model, policy and gate live for the whole batch."""
 
+    #: An interrupted batch lookup stays open: `batch resume` finishes it.
+    FAILS_ON = (Exception,)
+
     def __init__(self, workspace, batch: BatchContext, **kwargs):
         super().__init__(workspace, gate=BatchGate(workspace, batch), **kwargs)
         self.batch = batch
@@ -119,10 +122,20 @@ class BatchTracer(Tracer):
         result = LookupResult(lookup_id, account_id, decision, as_of)
         if status != "decided":   # cannot happen (same transaction); never store twice
             raise ItemNotPending(account_id)
-        account = self._account(account_id)
-        rows = self._gather(result, account, user_id)
-        self._match_and_rank(result, account, rows, date.fromisoformat(as_of), user_id)
+        self._complete(result, date.fromisoformat(as_of), user_id)
         return result
+
+    def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
+        """The lookup ends ``failed`` and its item ``done`` (result ``failed``), in one
+        transaction: a resume never re-runs a lookup that already failed."""
+        with self.ws.transaction() as conn:
+            super()._fail(result, exc, user_id)
+            conn.execute(
+                "UPDATE batch_items SET status = 'done', result = 'failed', error = ?,"
+                " contacts = 0, attached = 0, done_at = ? WHERE batch_id = ? AND"
+                " account_id = ? AND lookup_id = ?",
+                (failure_text(exc), now_iso(), self.batch.batch_id, result.account_id,
+                 result.lookup_id))
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:
         with self.ws.transaction() as conn:

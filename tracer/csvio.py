@@ -14,12 +14,15 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from .errors import InputError
-from .privacy import is_full_date, mask_identifiers
+from .outputs import open_private, refuse_overwrite, safe_csv_writer
+from .privacy import is_full_date, mask_field, mask_identifiers
 
 csv.field_size_limit(10 * 1024 * 1024)
 
-#: Why a row flagged ``__extra__`` or ``__spans__`` by :meth:`CsvSource.rows` is suspect.
+#: Why a row flagged ``__extra__``, ``__spans__`` or ``__undecodable__`` by
+#: :meth:`CsvSource.rows` is suspect.
 EXTRA_FIELDS = "more fields than the header has columns (a stray delimiter?)"
+UNDECODABLE = "bytes that are not UTF-8 in {column} (the file is read as UTF-8)"
 SWALLOWED = ("a quoted cell runs over {lines} lines that look like whole rows "
              "(an unmatched quote?)")
 
@@ -129,10 +132,50 @@ def parse_maps(pairs: Sequence[str]) -> dict[str, str]:
     return out
 
 
+#: A well-formed multi-byte UTF-8 character (RFC 3629).
+_UTF8_MULTI = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|\xe0[\xa0-\xbf][\x80-\xbf]|[\xe1-\xec\xee\xef][\x80-\xbf]{2}"
+    rb"|\xed[\x80-\x9f][\x80-\xbf]|\xf0[\x90-\xbf][\x80-\xbf]{2}|[\xf1-\xf3][\x80-\xbf]{3}"
+    rb"|\xf4[\x80-\x8f][\x80-\xbf]{2}")
+#: Non-ASCII cp1252 characters that are not letters but appear in real Excel exports.
+_CP1252_MARKS = set("\u2019\u2018\u201c\u201d\u2013\u2014\u2026\u2022\u20ac\u00a3\u00a9\u00ae"
+                    "\u00b0\u00b1\u00b7\u00d7\u00f7\u00a7\u00b6\u00a2\u00a5\u00a0\u00ab\u00bb"
+                    "\u00bf\u00a1\u2122\u00ba\u00aa")
+#: What may follow a non-ASCII letter in a cp1252 word: letters, digits, spaces, and the
+#: punctuation that ends a word or a cell.  ``J\xc3(HN`` (a UTF-8 lead byte cut from its
+#: continuation) reads as ``JÃ(HN``, which no name is.
+_WORD_END = set(" \t\r\n,;|\"'.-/)]:!?&")
+ENCODING_RULE = ("a file is read as UTF-8 unless it is not valid UTF-8, holds no well-formed "
+                 "multi-byte UTF-8 character, and reads in cp1252 as words; in UTF-8, a row "
+                 "with bytes that do not decode is rejected")
+
+
+def _cp1252_words(data: bytes) -> bool:
+    """Whether ``data`` (not valid UTF-8) is cp1252 text: every byte defined, every
+    non-ASCII character a letter inside a word or a common mark, and no well-formed
+    multi-byte UTF-8 character anywhere (which would make it damaged UTF-8)."""
+    if _UTF8_MULTI.search(data):
+        return False
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError:           # 0x81, 0x8D, 0x8F, 0x90, 0x9D are undefined
+        return False
+    for match in re.finditer(r"[^\x00-\x7f]", text):
+        char = match.group()
+        if char in _CP1252_MARKS:
+            continue
+        if not char.isalpha():
+            return False
+        after = text[match.end():match.end() + 1]
+        if after and not (after.isalnum() or after in _WORD_END):
+            return False
+    return True
+
+
 def _detect_encoding(sample: bytes, path: Path | None = None) -> str:
-    """UTF-8 when the whole file decodes as UTF-8, else cp1252 (what Excel on Windows
-    writes).  The whole file is checked, in 1 MiB chunks: one accented name on line
-    8,000 would otherwise be read as U+FFFD."""
+    """``utf-8-sig``, or ``cp1252`` (what Excel on Windows writes) by
+    :data:`ENCODING_RULE`.  The whole file is checked, in 1 MiB chunks: one accented name
+    on line 8,000 decides as much as one on line 2."""
     decoder = codecs.getincrementaldecoder("utf-8")()
     try:
         if path is None:
@@ -144,7 +187,27 @@ def _detect_encoding(sample: bytes, path: Path | None = None) -> str:
                 decoder.decode(b"", final=True)
         return "utf-8-sig"
     except UnicodeDecodeError:
-        return "cp1252"
+        pass
+    if path is None:
+        return "cp1252" if _cp1252_words(sample) else "utf-8-sig"
+    with path.open("rb") as fh:
+        tail = b""
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            # Chunks overlap by a few bytes so no character is cut in two; a cut at a
+            # chunk's end is re-read whole with the next one.
+            block = tail + chunk
+            cut = len(block) - 4 if len(chunk) == 1 << 20 else len(block)
+            if not _cp1252_words(block[:cut]):
+                return "utf-8-sig"
+            tail = block[cut:]
+        if tail and not _cp1252_words(tail):
+            return "utf-8-sig"
+    return "cp1252"
+
+
+def undecodable(value: str) -> bool:
+    """Bytes the file's encoding could not decode, kept as lone surrogates."""
+    return any("\ud800" <= ch <= "\udfff" for ch in value)
 
 
 @dataclass
@@ -173,6 +236,9 @@ class CsvSource:
                    for i in range(width)}
             if len(values) > width and any(v.strip() for v in values[width:]):
                 row["__extra__"] = "yes"
+            bad = next((c for c, v in row.items() if undecodable(v)), None)
+            if bad is not None:
+                row["__undecodable__"] = bad
             spans = self._swallowed_lines(values)
             if spans:
                 row["__spans__"] = str(spans)
@@ -207,8 +273,11 @@ def sniff_csv(path: str | Path) -> tuple[str, str]:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
     if not sample.strip():
         raise InputError(f"{path} is empty")
-    if b"\x00" in sample:
-        raise InputError(f"{path} is not a text CSV file (it contains NUL bytes)")
+    # A binary file or UTF-16 text is full of NUL bytes; a stray one is one bad row.
+    controls = len(re.findall(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", sample))
+    if b"\x00" in sample and controls > max(1, len(sample) // 100):
+        raise InputError(f"{path} is not a text CSV file (it contains NUL bytes: "
+                         "binary, or UTF-16? save it as UTF-8 CSV)")
     encoding = _detect_encoding(sample, path)
     text_sample = sample.decode(encoding, errors="replace")
     first_line = text_sample.splitlines()[0] if text_sample.splitlines() else ""
@@ -221,7 +290,9 @@ def sniff_csv(path: str | Path) -> tuple[str, str]:
 def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvSource:
     path = Path(path)
     encoding, delimiter = sniff_csv(path)
-    handle = path.open("r", encoding=encoding, errors="replace", newline="")
+    # surrogateescape: an undecodable byte stays visible (as a lone surrogate) so its row
+    # is rejected, instead of turning silently into U+FFFD or a cp1252 letter.
+    handle = path.open("r", encoding=encoding, errors="surrogateescape", newline="")
     reader = csv.reader(handle, delimiter=delimiter)
     try:
         raw_header = next(reader)
@@ -261,10 +332,13 @@ class RejectReport:
 
     SENSITIVE = ("ssn", "dob")
 
-    def __init__(self, input_path: Path, columns: list[str]):
+    def __init__(self, input_path: Path, columns: list[str], *, protected=None):
         self.path = input_path.with_name(input_path.name + ".rejects.csv") \
             if input_path.suffix.lower() != ".csv" \
             else input_path.with_name(input_path.stem + ".rejects.csv")
+        # Written, or removed when stale: it must never be the workspace or the input.
+        refuse_overwrite("the rejects report", self.path, protected=protected,
+                         inputs=[input_path])
         self.columns = [c for c in columns if c]
         self.count = 0
         self._fh = None
@@ -272,8 +346,8 @@ class RejectReport:
 
     def add(self, line: int, reason: str, row: dict[str, str]) -> None:
         if self._writer is None:
-            self._fh = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._fh)
+            self._fh = open_private(self.path)
+            self._writer = safe_csv_writer(self._fh)
             self._writer.writerow(["line", "reason", *map(_mask_header, self.columns)])
         values = [_mask_cell(c, row.get(c, "")) for c in self.columns]
         self._writer.writerow([line, mask_identifiers(reason), *values])
@@ -316,8 +390,14 @@ def _mask_cell(column: str, value: str) -> str:
     if kind == "dob":
         match = re.search(r"(19|20)\d\d", value)
         return f"{match.group()}-XX-XX" if match else "XX-XX-XXXX"
-    # Any other column can still hold one: a 9-digit run, or "dob 01/02/1980" in a note.
-    return mask_identifiers(value)
+    # Any other column can still hold one: a 9-digit run, "dob 01/02/1980" in a note, a
+    # date of birth keyed into the street.  Dates stay readable only in date columns.
+    if column in _DATE_COLUMNS:
+        return mask_identifiers(value)
+    return mask_field(value)
+
+
+_DATE_COLUMNS = frozenset({"first_seen", "last_seen", "event_date", "last_activity"})
 
 
 class ProblemReport:
@@ -335,8 +415,8 @@ class ProblemReport:
 
     def add(self, line: int, record_id: str, field: str, problem: str) -> None:
         if self._writer is None:
-            self._fh = self.path.open("w", encoding="utf-8", newline="")
-            self._writer = csv.writer(self._fh)
+            self._fh = open_private(self.path)
+            self._writer = safe_csv_writer(self._fh)
             self._writer.writerow(self.COLUMNS)
         self._writer.writerow([line, mask_identifiers(record_id), field,
                                mask_identifiers(problem)])

@@ -9,6 +9,7 @@
     ├── ConsentDenied       the gate denied a lookup (carries the Decision)
     ├── AccessDenied        the authorization policy refused an action (carries the Verdict)
     ├── SourceError         one source failed; the lookup goes on with the others
+    ├── LookupFailed        a lookup failed after its decision; it is recorded `failed`
     └── AuditIntegrityError the audit chain does not verify (names the first bad entry)
 
 Messages never contain a full SSN or a full date of birth.
@@ -59,6 +60,15 @@ class SourceError(TracerError):
         super().__init__(f"{source}: {message}")
         self.source = source
         self.retryable = retryable
+
+
+class LookupFailed(TracerError):
+    """A lookup failed after its decision was committed: it ends ``failed`` with a
+    ``lookup_failed`` audit entry, never half-done."""
+
+    def __init__(self, lookup_id: str, message: str):
+        super().__init__(message)
+        self.lookup_id = lookup_id
 
 
 class AuditIntegrityError(TracerError):

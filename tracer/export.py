@@ -9,29 +9,21 @@ is left as it is, so the ranked phones stay usable.
 
 from __future__ import annotations
 
-import csv
-import re
 from pathlib import Path
 
 from .consent.audit import AuditTrail
 from .consent.authorization import Authorizer
 from .errors import InputError
+from .privacy import mask_identifiers, safe_file_name
+from .outputs import open_private, safe_csv_writer, spreadsheet_safe  # noqa: F401 (API)
 
 CONTACT_EXPORT_COLUMNS = (
     "account_id", "lookup_id", "kind", "rank", "value", "confidence", "identity_confidence",
     "sources", "first_seen", "last_seen", "explanation",
 )
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-_E164 = re.compile(r"\+[1-9][0-9]{1,14}")
-
-
-def spreadsheet_safe(value):
-    """``value`` as a CSV cell no spreadsheet will evaluate (see the module docstring)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) \
-            and not _E164.fullmatch(value):
-        return "'" + value
-    return value
+#: Cells that carry text from records (not ids, numbers or dates tracer made).
+_TEXT_CELLS = frozenset(CONTACT_EXPORT_COLUMNS.index(c)
+                        for c in ("account_id", "value", "sources", "explanation"))
 
 
 def export_contacts(ws, out: Path, *, account_id: str | None = None,
@@ -60,20 +52,23 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
     rows = accounts = 0
     last_account = None
     try:
-        fh = out.open("w", encoding="utf-8", newline="")
+        fh = open_private(out)
     except OSError as exc:
         raise InputError(f"cannot write {out}: {exc.strerror}") from exc
     with fh:
-        writer = csv.writer(fh)
+        writer = safe_csv_writer(fh)
         writer.writerow(CONTACT_EXPORT_COLUMNS)
         for row in ws.conn.execute(sql, params):
             if row[0] in withheld:
                 continue
-            writer.writerow([spreadsheet_safe(cell) for cell in row])
+            # Nothing SSN- or DOB-shaped leaves, even from rows stored before the
+            # import checked every field (tracer.privacy).
+            writer.writerow([mask_identifiers(c) if i in _TEXT_CELLS and isinstance(c, str)
+                             else c for i, c in enumerate(row)])
             rows += 1
             if row[0] != last_account:
                 accounts, last_account = accounts + 1, row[0]
-    AuditTrail(ws).append("export", {"what": "contacts", "file": out.name, "rows": rows,
+    AuditTrail(ws).append("export", {"what": "contacts", "file": safe_file_name(out.name), "rows": rows,
                                      "accounts": accounts, "account_filter": account_id,
                                      "batch_filter": batch_id,
                                      "withheld_accounts": len(withheld)}, actor=actor,

@@ -22,8 +22,8 @@ from .accounts import actions_for, field_changes, record_change
 from .consent.audit import AuditTrail, now_iso
 from .consent.authorization import (Authorizer, decide_action, denial_error, load_account,
                                     load_user, with_settings)
-from .csvio import (EXTRA_FIELDS, SWALLOWED, ProblemReport, RejectReport, clean_header,
-                    describe_column, open_csv, unused_columns, unused_note)
+from .csvio import (EXTRA_FIELDS, SWALLOWED, UNDECODABLE, ProblemReport, RejectReport,
+                    clean_header, describe_column, open_csv, unused_columns, unused_note)
 from .errors import InputError
 from .matching.features import _name as cached_name
 from .matching.features import features_of, pack_features
@@ -32,7 +32,9 @@ from .matching.normalize import (normalize_email, normalize_phone,
                                  normalize_state, normalize_zip, parse_date)
 from .models import (ACCOUNT_FLAGS, ACCOUNT_ID, ACCOUNT_STATUSES, DEBT_ORIGINS,
                      PHONE_TYPES, RECORD_EVENTS, RECORD_FIELDS)
-from .privacy import is_full_date, mask_identifiers, refuse_sensitive_text
+from .privacy import (ACCOUNT_TEXT, RECORD_TEXT, is_full_date, mask_identifiers,
+                      refuse_sensitive_text, refuse_sensitive_value, safe_file_name,
+                      sensitive_in_value)
 from .vendors import VALUE_COLUMNS, load_vendors
 
 ACCOUNT_COLUMNS = (
@@ -161,6 +163,41 @@ def _check_shape(row: dict[str, str]) -> None:
         raise RowError(EXTRA_FIELDS)
     if row.get("__spans__"):
         raise RowError(SWALLOWED.format(lines=row["__spans__"]))
+    if row.get("__undecodable__"):
+        raise RowError(UNDECODABLE.format(column=row["__undecodable__"]))
+
+
+#: Longest value (characters) each column may hold; others get :data:`MAX_FIELD`.  A
+#: real name, street or id is far shorter; a 200,000-character name is an attack on the
+#: matcher's time (and a 10 MB cell on its memory), so the row is rejected up front.
+FIELD_CAPS = {"account_id": 64, "record_id": 128, "assigned_to": 64, "first_name": 100,
+              "middle_name": 100, "last_name": 100, "suffix": 20, "full_name": 200,
+              "dob": 40, "ssn": 40, "ssn_last4": 20, "state": 40, "zip": 20, "phone": 40,
+              "phone_type": 20, "email": 254, "first_seen": 40, "last_seen": 40,
+              "event_date": 40, "last_activity": 40, "balance": 1000, "status": 20,
+              "debt_origin": 40}
+MAX_FIELD = 200
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _check_values(row: dict[str, str], text_columns: dict[str, str],
+                  columns: tuple[str, ...]) -> None:
+    """Bounded, printable, and no full SSN or DOB outside its column: checked before
+    any normalizer runs (their cost grows with the value)."""
+    present = [(c, row[c]) for c in columns if row.get(c)]
+    for column, value in present:
+        if len(value) > FIELD_CAPS.get(column, MAX_FIELD):
+            raise RowError(f"{column} is longer than {FIELD_CAPS.get(column, MAX_FIELD)} "
+                           f"characters ({len(value):,})")
+    if _CONTROL.search("\n".join(v for _, v in present)):   # one scan for the common case
+        column = next(c for c, v in present if _CONTROL.search(v))
+        raise RowError(f"{column} holds a control character (a NUL byte?)")
+    for column, value in present:
+        kind = text_columns.get(column)
+        found = sensitive_in_value(value, kind) if kind else None
+        if found:
+            raise RowError(f"{column} seems to hold {found}: never stored outside its "
+                           "own column")
 
 
 def _check_seen(first: str | None, last: str | None) -> tuple[str | None, str | None]:
@@ -182,6 +219,7 @@ def _check_dob(iso: str | None) -> str | None:
 
 def clean_account(ws, row: dict[str, str]) -> dict:
     _check_shape(row)
+    _check_values(row, ACCOUNT_TEXT, ACCOUNT_COLUMNS)
     for required in ("account_id", "first_name", "last_name"):
         if not row.get(required):
             raise RowError(f"missing required field {required}")
@@ -285,11 +323,11 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     source = open_csv(path, column_map)
     _check_sources(source, column_map)
     _check_columns(source, (("account_id",), ("first_name",), ("last_name",)))
-    rejects = RejectReport(source.path, source.columns)
+    rejects = RejectReport(source.path, source.columns, protected=ws.files())
     result = ImportResult()
     result.note_unused(source, ACCOUNT_COLUMNS)
     named = _named_fields(source.columns)
-    via = {"import": source.path.name, "file_sha256": _file_sha256(source.path)}
+    via = {"import": safe_file_name(source.path.name), "file_sha256": _file_sha256(source.path)}
     seen: dict[str, int] = {}
     user = load_user(ws.conn, actor)
     try:
@@ -314,7 +352,7 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
                     progress(1)
             result.rejected = rejects.count
             AuditTrail(ws).append("accounts_imported", {
-                "file": source.path.name, "file_sha256": via["file_sha256"],
+                "file": safe_file_name(source.path.name), "file_sha256": via["file_sha256"],
                 "columns": sorted(named), "reason": reason,
                 **{k: v for k, v in result.to_dict().items() if k != "rejects"},
             }, actor=actor)
@@ -425,6 +463,7 @@ def clean_record(row: dict[str, str], values: dict[str, dict[str, str]] | None =
     """One record row, cleaned; ``values`` are the source's value maps, and unknown
     event or phone_type values are appended to ``problems`` (and dropped)."""
     _check_shape(row)
+    _check_values(row, RECORD_TEXT, RECORD_FIELDS)
     if not row.get("record_id"):
         raise RowError("missing required field record_id")
     # The cached normalizer: a person's name recurs across the records of every source.
@@ -560,6 +599,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     to ``FILE.problems.csv`` instead of into the record."""
     if not _SOURCE_NAME.match(source or ""):
         raise InputError(f"invalid source name {source!r}: lower-case letters, digits, _ . -")
+    refuse_sensitive_value(source, "the source name")
     _check_targets(column_map, RECORD_FIELDS, "record extract (FORMATS.md section 2)")
     csv_source = open_csv(path, column_map)
     layout = load_vendors().get(source)
@@ -567,7 +607,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     _check_columns(csv_source, (("record_id",),
                                 ("first_name", "last_name", "full_name", "middle_name")))
     value_maps = layout.values if layout else {}
-    rejects = RejectReport(csv_source.path, csv_source.columns)
+    rejects = RejectReport(csv_source.path, csv_source.columns, protected=ws.files())
     problems = ProblemReport(csv_source.path)
     result = ImportResult(problems=0)
     result.note_unused(csv_source, RECORD_FIELDS)
@@ -623,7 +663,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
             result.problems = problems.count
             result.unchanged = accepted - result.imported - result.updated
             AuditTrail(ws).append("records_imported", {
-                "file": csv_source.path.name, "source": source,
+                "file": safe_file_name(csv_source.path.name), "source": source,
                 "file_sha256": _file_sha256(csv_source.path),
                 "imported": result.imported, "updated": result.updated,
                 "unchanged": result.unchanged, "rejected": result.rejected,

@@ -25,7 +25,8 @@ from .matching.model import MatchModel
 from .matching.ranking import USABLE
 from .outcomes import outcomes_for, same_debtor_accounts
 from .models import CandidateIdentity, ContactPoint, Decision
-from .privacy import mask_text
+from .errors import LookupFailed
+from .privacy import mask_identifiers, mask_text, record_problem
 from .sources.registry import SourceRegistry
 from .store import RecordStore, earlier_events
 
@@ -100,6 +101,12 @@ def _hash_rows(rows) -> str:
     return digest.hexdigest()
 
 
+def failure_text(exc: BaseException) -> str:
+    """An exception as the audit and a log may show it: its type and message, SSN- and
+    DOB-shaped runs masked, at most 300 characters."""
+    return mask_identifiers(f"{type(exc).__name__}: {exc}")[:300]
+
+
 def _call_with_timeout(fn, timeout: float):
     """Run ``fn`` in a daemon thread: a hung source is abandoned, and never keeps the
     process from exiting (a pool's worker would be joined at exit)."""
@@ -122,6 +129,10 @@ def _call_with_timeout(fn, timeout: float):
 
 class Tracer:
     """Runs lookups in one workspace; holds the registry and model across lookups."""
+
+    #: What ends a lookup ``failed``: anything, Ctrl-C included (a batch keeps an
+    #: interrupted lookup open instead, for ``batch resume`` to finish).
+    FAILS_ON: tuple[type[BaseException], ...] = (Exception, KeyboardInterrupt)
 
     def __init__(self, workspace, *, registry: SourceRegistry | None = None,
                  model: MatchModel | None = None, gate: Gate | None = None,
@@ -151,11 +162,36 @@ class Tracer:
                  decision.outcome, ", ".join(r.code for r in decision.reasons))
         if not decision.allowed:
             return result
-        account = self._account(account_id)
-        rows = self._gather(result, account, user_id)
-        self._match_and_rank(result, account, rows, as_of, user_id)
-        result.consent = contact_consents(self.ws, account_id, result.contacts)
+        self._complete(result, as_of, user_id)
         return result
+
+    def _complete(self, result: LookupResult, as_of: date, user_id: str | None) -> None:
+        """Sources, matching, ranking, stored results: whatever fails in there, the
+        lookup ends ``failed`` with its audit entry, never left ``decided``."""
+        try:
+            account = self._account(result.account_id)
+            rows = self._gather(result, account, user_id)
+            self._match_and_rank(result, account, rows, as_of, user_id)
+            result.consent = contact_consents(self.ws, result.account_id, result.contacts)
+        except self.FAILS_ON as exc:
+            if self.ws.conn.in_transaction:      # nothing half-written is kept
+                self.ws.conn.execute("ROLLBACK")
+            self._fail(result, exc, user_id)
+            if not isinstance(exc, Exception):   # Ctrl-C: recorded, then still an interrupt
+                raise
+            raise LookupFailed(result.lookup_id,
+                               f"lookup {result.lookup_id} of {result.account_id} failed "
+                               f"({failure_text(exc)}); it is recorded as failed in the "
+                               "audit trail") from exc
+
+    def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
+        log.error("lookup %s failed: %s", result.lookup_id, failure_text(exc))
+        log.debug("lookup %s failure", result.lookup_id, exc_info=exc)
+        with self.ws.transaction() as conn:
+            conn.execute("UPDATE lookups SET status = 'failed', completed_at = ?"
+                         " WHERE lookup_id = ?", (now_iso(), result.lookup_id))
+            self.audit.append("lookup_failed", {"error": failure_text(exc)}, actor=user_id,
+                              account_id=result.account_id, lookup_id=result.lookup_id)
 
     def _gather(self, result: LookupResult, account: dict[str, Any],
                 user_id: str | None) -> list[dict[str, Any]]:
@@ -203,6 +239,13 @@ class Tracer:
                  outcome.error or f"{len(records)} records", outcome.elapsed_ms,
                  ",".join(outcome.fields))
         rows = [r.to_dict() for r in records]  # once: hashed, counted and matched
+        # A record holding a full SSN or DOB outside its columns (a source's, or one
+        # stored before the import checked every field) is dropped, never matched on,
+        # audited or shown: one poisoned row must not sink the lookup.
+        refused = [i for i, row in enumerate(rows) if record_problem(row)]
+        if refused:
+            keep = [i for i in range(len(rows)) if i not in set(refused)]
+            rows, records = [rows[i] for i in keep], [records[i] for i in keep]
         if outcome.error:
             outcome.error = mask_text(outcome.error)
             self.audit.append("source_error", {
@@ -217,6 +260,9 @@ class Tracer:
                 # which declared fields actually came back, for `tracer sources health`
                 "field_coverage": _field_coverage(rows),
             }
+            if refused:
+                payload["refused"] = {"count": len(refused), "reason": "a full SSN or date "
+                                      "of birth outside its columns"}
             meta = getattr(adapter, "last_call_meta", None)
             if meta:  # billable pages, cache hits, HTTP statuses: what the call cost
                 payload["meta"] = dict(meta)

@@ -26,7 +26,7 @@ from .imports import (ImportResult, RowError, _check_columns, _check_shape, _che
                       _check_targets)
 from .matching.normalize import (address_identity, normalize_address, normalize_email,
                                  normalize_phone, parse_date)
-from .privacy import sensitive_in_text
+from .privacy import safe_file_name, sensitive_in_text
 
 OUTCOME_COLUMNS = ("account_id", "channel", "value", "outcome", "date", "user", "note")
 REQUIRED = ("account_id", "channel", "value", "outcome", "date")
@@ -164,7 +164,7 @@ def import_outcomes(ws, path: str | Path, *, column_map: dict[str, str] | None =
     source = open_csv(path, column_map)
     _check_sources(source, column_map)
     _check_columns(source, tuple((c,) for c in REQUIRED))
-    rejects = RejectReport(source.path, source.columns)
+    rejects = RejectReport(source.path, source.columns, protected=ws.files())
     result = ImportResult()
     result.note_unused(source, OUTCOME_COLUMNS)
     now = now_iso()
@@ -194,7 +194,8 @@ def import_outcomes(ws, path: str | Path, *, column_map: dict[str, str] | None =
                     progress(1)
             result.rejected = rejects.count
             AuditTrail(ws).append("outcomes_imported", {
-                "file": source.path.name, "file_sha256": _file_sha256(source.path),
+                "file": safe_file_name(source.path.name),
+                "file_sha256": _file_sha256(source.path),
                 "imported": result.imported, "unchanged": result.unchanged,
                 "rejected": result.rejected, "by_outcome": dict(sorted(counts.items())),
             }, actor=actor)

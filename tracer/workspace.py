@@ -1,8 +1,10 @@
 """The workspace: one SQLite file (through sqlite-utils), its schema migrations and its secret.
 
-The secret keys every HMAC (SSN hashes, audit checkpoints).  It lives beside the
-database in ``<db>.key`` (mode 0600) rather than inside it, so that a copy of the
-database alone cannot forge a checkpoint or brute-force SSN hashes.
+The secret keys every HMAC (SSN hashes, legacy audit checkpoints).  It lives beside the
+database in ``<db>.key`` rather than inside it, so that a copy of the database alone
+cannot brute-force SSN hashes.  The database, its -wal/-shm and the key are created
+mode 0600 whatever the umask, and a workspace whose database or key other users can
+read is refused with the ``chmod`` that fixes it (tracer.outputs).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Iterator
 import sqlite_utils
 
 from .errors import WorkspaceError
+from .outputs import create_private, refuse_open_permissions, workspace_files
 
 DEFAULT_DB = "tracer.db"
 
@@ -221,6 +224,58 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
                  OLD.raw_hash, OLD.imported_at, strftime('%Y-%m-%dT%H:%M:%fZ', 'now'));
            END""",
     ]),
+    (8, [
+        # An audit chain a writer cannot quietly rewrite (tracer/consent/audit.py).
+        # chain 2 entries hash also how the actor was identified (actor_auth) and the
+        # SHA-256 of the payload's redacted form (redacted_sha256), so a redaction can
+        # only ever put that form in its place.  Entries written before keep chain 1;
+        # their redacted form is recorded here (unhashed: the trigger and verify's
+        # shape check protect them).
+        "ALTER TABLE audit ADD COLUMN chain INTEGER NOT NULL DEFAULT 1",
+        "ALTER TABLE audit ADD COLUMN actor_auth TEXT",
+        "ALTER TABLE audit ADD COLUMN redacted_sha256 TEXT",
+        "DROP TRIGGER audit_no_update",
+        "UPDATE audit SET redacted_sha256 = tracer_redacted_sha256(payload) WHERE redacted = 0",
+        # The only update: a redaction that changes nothing but payload and redacted.
+        """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit
+           WHEN NOT (OLD.redacted = 0 AND NEW.redacted = 1 AND NEW.seq = OLD.seq
+                     AND NEW.ts = OLD.ts AND NEW.event = OLD.event
+                     AND NEW.actor IS OLD.actor AND NEW.account_id IS OLD.account_id
+                     AND NEW.lookup_id IS OLD.lookup_id
+                     AND NEW.payload_sha256 = OLD.payload_sha256
+                     AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash
+                     AND NEW.chain = OLD.chain AND NEW.actor_auth IS OLD.actor_auth
+                     AND NEW.redacted_sha256 IS OLD.redacted_sha256)
+           BEGIN SELECT RAISE(ABORT, 'audit is append-only'); END""",
+        # ... and the new payload is exactly the redacted form committed at insert.
+        # tracer_sha256 exists only on tracer's own connections: another writer's
+        # UPDATE of payload fails outright ("no such function").
+        """CREATE TRIGGER audit_redaction_form BEFORE UPDATE OF payload ON audit
+           WHEN OLD.redacted_sha256 IS NULL
+                OR tracer_sha256(NEW.payload) IS NOT OLD.redacted_sha256
+           BEGIN SELECT RAISE(ABORT, 'audit is append-only (a redaction writes only the redacted form)'); END""",
+        # A workspace within a few times its input (bench/README.md, workspace size): a
+        # block index holds only the records that have the key.  Every store query is
+        # `key = ?`, which implies `key IS NOT NULL`, so SQLite still uses each one; a
+        # million tiny rows without phones, emails, addresses or birth years no longer
+        # cost five indexes of NULLs (52 MB).
+        "DROP INDEX idx_records_last",
+        "CREATE INDEX idx_records_last ON records(k_last, k_dob_year)"
+        " WHERE k_last IS NOT NULL AND k_dob_year IS NOT NULL",
+        "DROP INDEX idx_records_ssn4",
+        "CREATE INDEX idx_records_ssn4 ON records(ssn_last4) WHERE ssn_last4 IS NOT NULL",
+        "DROP INDEX idx_records_phone",
+        "CREATE INDEX idx_records_phone ON records(k_phone) WHERE k_phone IS NOT NULL",
+        "DROP INDEX idx_records_email",
+        "CREATE INDEX idx_records_email ON records(k_email) WHERE k_email IS NOT NULL",
+        "DROP INDEX idx_records_addr",
+        "CREATE INDEX idx_records_addr ON records(k_addr) WHERE k_addr IS NOT NULL",
+        # Inserts go through AuditTrail.append: a row claiming chain 1 after chain 2
+        # began would dodge the stronger hash.
+        """CREATE TRIGGER audit_chain_forward BEFORE INSERT ON audit
+           WHEN NEW.chain < (SELECT coalesce(max(chain), 1) FROM audit)
+           BEGIN SELECT RAISE(ABORT, 'audit entries keep the newest chain format'); END""",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
@@ -237,6 +292,10 @@ class Workspace:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._secret = secret
+        #: How the actors of this session's audit entries were identified: ``claimed``
+        #: (the embedded CLI's --user / $TRACER_USER: nobody checked), or ``password`` /
+        #: ``token`` for a server that authenticated them.  Hashed into every entry.
+        self.actor_auth = "claimed"
 
     # -- keyed hashes -------------------------------------------------------------
     def keyed_hash(self, value: str, purpose: str = "ssn") -> str:
@@ -267,9 +326,7 @@ class Workspace:
     def files(self) -> dict[str, Path]:
         """Every file that is part of the workspace, by what it is: no output may
         overwrite one."""
-        return {"database": self.path, "secret key": _key_path(self.path),
-                **{f"SQLite {suffix} file": self.path.with_name(self.path.name + suffix)
-                   for suffix in ("-wal", "-shm", "-journal")}}
+        return workspace_files(self.path)
 
     def close(self) -> None:
         self.conn.close()
@@ -279,9 +336,23 @@ def _key_path(path: Path) -> Path:
     return path.with_name(path.name + ".key")
 
 
+def _sha256_sql(text):
+    return None if text is None else hashlib.sha256(str(text).encode("utf-8")).hexdigest()
+
+
+def _redacted_sha256_sql(payload):
+    from .consent.audit import redacted_sha256        # the chain's own definition
+    return None if payload is None else redacted_sha256(payload)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
+    # Created 0600 before SQLite opens it: its -wal and -shm files take its mode.
+    create_private(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0,
                            check_same_thread=False)
+    conn.create_function("tracer_sha256", 1, _sha256_sql, deterministic=True)
+    conn.create_function("tracer_redacted_sha256", 1, _redacted_sha256_sql,
+                         deterministic=True)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
@@ -321,11 +392,39 @@ def init_workspace(db: str | os.PathLike | None = None) -> tuple[Workspace, bool
             raise WorkspaceError(
                 f"{path} exists but its secret {key_path} is missing; restore the key file")
         fd = os.open(key_path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.fchmod(fd, 0o600)
         with os.fdopen(fd, "w") as fh:
             fh.write(secrets.token_hex(32))
+    elif created or _lost(path):
+        # A key with no workspace beside it: the database was deleted, emptied or
+        # replaced.  Starting a fresh trail under the old key would hide the loss
+        # behind `OK: 0 audit entries verified`.
+        raise WorkspaceError(
+            f"{path} is {'missing' if created else 'empty or not a tracer workspace'}, "
+            f"but its secret key {key_path} exists: the workspace and its audit trail were "
+            f"lost. Restore {path.name} from a backup; to start a new workspace on purpose, "
+            f"move {key_path.name} away first")
+    refuse_open_permissions([*_private_files(path)], f"workspace {path}")
     conn = _connect(path)
     migrate(conn)
     return Workspace(path, conn, _read_key(key_path)), created
+
+
+def _private_files(path: Path) -> list[Path]:
+    return [p for what, p in workspace_files(path).items() if what != "SQLite -journal file"]
+
+
+def _lost(path: Path) -> bool:
+    """An existing file with no tracer schema (emptied, truncated, replaced)."""
+    if path.stat().st_size == 0:
+        return True
+    conn = sqlite3.connect(str(path))
+    try:
+        return conn.execute("PRAGMA user_version").fetchone()[0] == 0
+    except sqlite3.DatabaseError:
+        return True
+    finally:
+        conn.close()
 
 
 def _has_tables(path: Path) -> bool:
@@ -359,6 +458,7 @@ def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
         "restore it from a backup (or run `tracer init` to start an empty one)")
     if path.stat().st_size == 0:
         raise lost
+    refuse_open_permissions(_private_files(path), f"workspace {path}")
     conn = _connect(path)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import functools
 import logging
-import os
 import sqlite3
 import sys
 from pathlib import Path
@@ -14,6 +13,7 @@ import click
 from rich.console import Console
 
 from ..errors import InputError, TracerError
+from .. import outputs
 from ..privacy import MaskingFilter, mask_text
 from ..workspace import open_workspace
 
@@ -90,34 +90,6 @@ def with_workspace(fn):
     return wrapper
 
 
-def check_output_path(option: str, path, *, ws=None, inputs=()) -> Path:
-    """Refuse, before any work or audit entry, an output that cannot be written or that
-    would overwrite the workspace (database, secret key, -wal/-shm/-journal) or an input.
-
-        out = check_output_path("--out", out, ws=ws)
-    """
-    target = Path(path)
-    parent = target.parent                      # Path("x.csv").parent is Path(".")
-    if target.is_dir():
-        raise InputError(f"{option} {path} is a folder, not a file")
-    if not parent.is_dir():
-        raise InputError(f"{option} {path}: folder {parent} does not exist")
-    protected = ({f"workspace {what}": file for what, file in ws.files().items()}
-                 if ws is not None else {})
-    protected.update({f"input file {source}": Path(source) for source in inputs})
-    for what, other in protected.items():
-        if _same_file(target, other):
-            raise InputError(f"{option} {path} would overwrite the {what}")
-    if (target.exists() and not os.access(target, os.W_OK)) or not os.access(parent, os.W_OK):
-        raise InputError(f"{option} {path} is not writable")
-    return target
-
-
-def _same_file(a: Path, b: Path) -> bool:
-    """Through symlinks and ``..`` (realpath) and hard links (samefile)."""
-    if os.path.realpath(a) == os.path.realpath(b):
-        return True
-    try:
-        return a.samefile(b)
-    except OSError:                             # either one does not exist yet
-        return False
+def check_output_path(option: str, path, *, ws=None, inputs=(), protected=None) -> Path:
+    """The one output guard (:func:`tracer.outputs.check_output_path`)."""
+    return outputs.check_output_path(option, path, ws=ws, inputs=inputs, protected=protected)

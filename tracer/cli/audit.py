@@ -10,11 +10,15 @@ import click
 from rich.table import Column, Table
 
 from ..consent.audit import AuditTrail
+from ..consent.checkpoints import (KEY_ENV, generate_keypair, is_signed, load_private_key,
+                                   load_public_key, public_path_for, read_checkpoint,
+                                   sign_checkpoint, verify_signed_checkpoint)
 from ..consent.retention import purge
 from ..consent.review import (FINDINGS, REVIEWER_ROLES, add_finding, export_text,
                               list_lookups, lookup_trail, sample, stats)
 from ..consent.users import require_user
 from ..errors import AuditIntegrityError, InputError
+from ..outputs import open_private, workspace_files, write_private_text
 from ..privacy import refuse_sensitive_option
 from ._common import check_output_path, console, err_console, user_option, with_workspace
 
@@ -70,39 +74,81 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.option("--checkpoint", "checkpoint", type=click.Path(dir_okay=False, path_type=Path),
               help="A checkpoint file from `tracer audit checkpoint`: also detects a "
-                   "truncated tail.")
+                   "truncated tail, and with --public-key any rewrite before it.")
+@click.option("--public-key", "public_key", type=click.Path(dir_okay=False, path_type=Path),
+              help="Compliance's public key (from `tracer audit keygen`): the checkpoint "
+                   "must carry its signature.")
 @with_workspace
-def audit_verify(ws, checkpoint: Path | None) -> None:
+def audit_verify(ws, checkpoint: Path | None, public_key: Path | None) -> None:
     """Recompute the SHA-256 chain; exit 1 naming the first bad entry."""
     trail = AuditTrail(ws)
+    if public_key and not checkpoint:
+        raise InputError("--public-key checks a signed checkpoint: give --checkpoint FILE too")
+    data = read_checkpoint(checkpoint) if checkpoint else None
+    public = load_public_key(public_key) if public_key else None
+    if data is not None and is_signed(data) and public is None:
+        raise InputError(f"{checkpoint} is signed with an Ed25519 key: pass its public key "
+                         "with --public-key FILE")
     try:
         count = trail.verify()
         trail.verify_complete()
-        if checkpoint:
-            try:
-                data = json.loads(checkpoint.read_text())
-            except (OSError, ValueError) as exc:
-                raise InputError(f"cannot read checkpoint {checkpoint}: {exc}") from exc
+        if public is not None:
+            verify_signed_checkpoint(trail, data, public)
+        elif data is not None:
             trail.verify_checkpoint(data)
     except AuditIntegrityError as exc:
         err_console.print(f"[red]FAILED[/red]: {exc}")
         sys.exit(1)
     seq, head = trail.head()
-    console.print(f"OK: {count} audit entries verified; head {seq} {head[:16]}"
-                  + (" matches the checkpoint" if checkpoint else ""))
+    note = ""
+    if data is not None:
+        note = (f" and reaches the checkpoint at entry {data.get('seq')} signed by key "
+                f"{data.get('key_id')}" if public is not None
+                else " matches the checkpoint (workspace secret: not proof against a writer "
+                     "who reads the key file)")
+    console.print(f"OK: {count} audit entries verified; head {seq} {head[:16]}{note}")
+
+
+@audit_group.command("keygen")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The private key file to create (mode 0600); its public key goes to "
+                   "FILE.pub.  Keep the private key away from the workspace.")
+@click.pass_context
+def audit_keygen(ctx, out: Path) -> None:
+    """Create compliance's Ed25519 key pair for signing checkpoints."""
+    from ..workspace import resolve_db_path
+    root = ctx.find_root()
+    db = resolve_db_path(root.obj.get("db") if root.obj else None)
+    for path in (out, public_path_for(out)):
+        check_output_path("--out", path, protected=workspace_files(db))
+    private, public = generate_keypair(out)
+    console.print(f"private key {private} (mode 0600: keep it off the workspace's machine "
+                  f"or folder), public key {public} (give it to whoever verifies)")
 
 
 @audit_group.command("checkpoint")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
               help="Write the checkpoint here instead of printing it.")
+@click.option("--key", "key", type=click.Path(dir_okay=False, path_type=Path),
+              envvar=KEY_ENV, show_envvar=True,
+              help="Sign with compliance's Ed25519 private key (from `tracer audit "
+                   "keygen`).  Without it, the legacy HMAC under the workspace secret.")
 @with_workspace
-def audit_checkpoint(ws, out: Path | None) -> None:
-    """Print the head hash signed with the workspace secret; keep it elsewhere."""
+def audit_checkpoint(ws, out: Path | None, key: Path | None) -> None:
+    """Print the head hash, signed; keep it elsewhere."""
     if out:
         check_output_path("--out", out, ws=ws)
-    text = json.dumps(AuditTrail(ws).checkpoint(), indent=2)
+    trail = AuditTrail(ws)
+    if key:
+        data = sign_checkpoint(trail, load_private_key(key))
+    else:
+        data = trail.checkpoint()
+        err_console.print("note: signed with the workspace secret, which sits beside the "
+                          "database; sign with --key (tracer audit keygen) to catch a "
+                          "writer who can read it")
+    text = json.dumps(data, indent=2)
     if out:
-        out.write_text(text + "\n")
+        write_private_text(out, text + "\n")
         console.print(f"checkpoint written to {out}")
     else:
         click.echo(text)
@@ -209,7 +255,7 @@ def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
     chunks = export_text(ws, fmt, lookup_id=lookup_id)
     if out:
         try:
-            with out.open("w", encoding="utf-8", newline="") as fh:
+            with open_private(out) as fh:
                 fh.writelines(chunks)
         except OSError as exc:
             raise InputError(f"--out {out}: {exc.strerror}") from exc

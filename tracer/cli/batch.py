@@ -62,11 +62,17 @@ def render_summary(summary: dict) -> None:
     if s["attach_above"] is not None:
         console.print(f"  attached {s['attached']:,} rank-1 contact points at or above "
                       f"{s['attach_above']:g}")
-    if s["errors"]:
-        console.print(f"  [red]{s['errors']:,} accounts failed[/red]; "
+    failed = s.get("failed", 0)
+    if failed:
+        console.print(f"  [red]{failed:,} lookups failed[/red] after their decision: "
+                      "recorded as failed in the audit trail (`tracer audit show`)")
+    if s["errors"] - failed > 0:
+        console.print(f"  [red]{s['errors'] - failed:,} accounts failed[/red]; "
                       f"`tracer batch resume {s['id']}` retries them")
     elif s["pending"]:
         console.print(f"  {s['pending']:,} accounts left: `tracer batch resume {s['id']}`")
+    if s.get("checkpoint"):
+        console.print(f"  signed checkpoint: {s['checkpoint']}")
 
 
 def _run(ws, batch_id: str, workers: int | None, as_json: bool, label: str) -> None:

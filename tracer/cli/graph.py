@@ -11,6 +11,8 @@ from ..consent.authorization import Authorizer
 from ..errors import InputError
 from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
 from ..matching.training import workspace_model
+from ..outputs import write_private_text
+from ..privacy import mask_identifiers
 from ._common import check_output_path, user_option, with_workspace
 
 
@@ -43,16 +45,27 @@ def graph_cmd(ws, account_id, fmt, lookup_id, out_path, user_id) -> None:
     if graph is None:
         rebuild_graph(ws, lookup_id, workspace_model(ws, auto_train=False))
         graph = load_graph(ws, lookup_id) or {"nodes": [], "edges": []}
+    graph = _masked(graph)
     title = f"Identity graph: account {account_id}, lookup {lookup_id}"
     text = render_html(graph, title) if fmt == "html" else json.dumps(
         {"account_id": account_id, "lookup_id": lookup_id, **graph}, indent=2)
     AuditTrail(ws).append("export", {"what": "identity graph", "format": fmt},
                           actor=user["id"], account_id=account_id, lookup_id=lookup_id)
     if out_path:
-        with open(out_path, "w", encoding="utf-8") as fh:   # OSError: TracerGroup's line
-            fh.write(text)
+        write_private_text(out_path, text)                  # OSError: TracerGroup's line
     else:
         click.echo(text)
+
+
+def _masked(graph: dict) -> dict:
+    """Labels, ids and evidence with SSN-shaped runs and labelled dates of birth masked:
+    records stored before the import checked every field must not show one."""
+    def clean(item: dict, keys) -> dict:
+        return {k: mask_identifiers(v) if k in keys and isinstance(v, str) else v
+                for k, v in item.items()}
+    return {**graph,
+            "nodes": [clean(n, ("node_id", "label")) for n in graph.get("nodes", [])],
+            "edges": [clean(e, ("src", "dst", "evidence")) for e in graph.get("edges", [])]}
 
 
 def _check_lookup(ws, lookup_id: str, account_id: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import os
 import sys
@@ -14,13 +13,15 @@ from typing import Iterable
 import click
 
 from ..csvio import (EXTRA_FIELDS, SWALLOWED, clean_header, open_csv, parse_maps,
-                     unused_columns, unused_note)
+                     undecodable, unused_columns, unused_note)
 from ..errors import InputError
 from ..matching.model import MatchModel
 from ..matching.resolve import DEFAULT_THRESHOLD, ResolveConfig, resolve_rows
 from ..matching.table import EXTRA_KINDS
 from ..models import RECORD_FIELDS
-from ..privacy import mask_text
+from ..outputs import open_private, safe_csv_writer, workspace_files, write_private_text
+from ..privacy import mask_field, mask_text, sensitive_in_value
+from ..workspace import resolve_db_path
 from ._common import check_output_path, err_console
 
 
@@ -36,18 +37,42 @@ def _read(path: str, column_map: dict[str, str], extra: Iterable[str] = ()
     try:
         rows, lines, shape = [], [], []
         for line, row, _raw in src.rows():
-            if not row.get("record_id"):
-                row["record_id"] = f"line{line}"
             if row.pop("__extra__", None):
                 shape.append((len(rows), EXTRA_FIELDS))
             spans = row.pop("__spans__", None)
             if spans:
                 shape.append((len(rows), SWALLOWED.format(lines=spans)))
+            row.pop("__undecodable__", None)
+            for column, problem in _unreadable_cells(row):
+                shape.append((len(rows), f"{column}: {problem}; counts as missing"))
+                row[column] = ""
+            if not row.get("record_id"):
+                row["record_id"] = f"line{line}"
+            found = sensitive_in_value(row["record_id"], "identifier")
+            if found:   # the outputs name rows by id: never by a full SSN or DOB
+                shape.append((len(rows), f"record_id seems to hold {found}: masked in "
+                                         "the outputs"))
+                row["record_id"] = mask_field(row["record_id"])
             rows.append(row)
             lines.append(line)
         return rows, lines, shape
     finally:
         src.close()
+
+
+#: Longest cell compared (characters): a real value is far shorter, and the comparisons'
+#: cost grows with the length, so a 200,000-character name cannot stall a resolve.
+MAX_CELL = 300
+
+
+def _unreadable_cells(row: dict[str, str]):
+    """(column, problem) for cells that are over-long or hold bytes that did not
+    decode; the caller blanks them so they count as missing."""
+    for column, value in row.items():
+        if len(value) > MAX_CELL:
+            yield column, f"longer than {MAX_CELL} characters ({len(value):,})"
+        elif undecodable(value):
+            yield column, "bytes that are not UTF-8"
 
 
 def _a_number(value: float | None) -> float | None:
@@ -81,15 +106,16 @@ def _write_problems(path: Path, result, files: list[tuple[list[dict], list[int],
             path.unlink()            # a stale report from an earlier run would mislead
         return counts
     found.sort()
-    with path.open("w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+    with open_private(path) as fh:
+        writer = safe_csv_writer(fh)
         writer.writerow((["file"] if link else []) + ["line", "record_id", "field", "problem"])
         for pos, field, text in found:
             number = bisect_right(offsets, pos) - 1
             rows, lines, _shape = files[number]
             k = pos - offsets[number]
             writer.writerow(([number + 1] if link else [])
-                            + [lines[k], rows[k]["record_id"], field, mask_text(text)])
+                            + [lines[k], mask_field(rows[k]["record_id"]), field,
+                               mask_text(text)])
     return counts
 
 
@@ -160,7 +186,8 @@ class _Progress:
               help=f"Match probability that joins two records (default {DEFAULT_THRESHOLD}).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False),
               help="Trained model JSON: reused when it exists, written after training if not.")
-def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, threshold,
+@click.pass_context
+def resolve_cmd(ctx, input_csv, link_csv, out_path, pairs_path, maps, compares, threshold,
                 settings_path) -> None:
     """Find which records of INPUT_CSV (or of INPUT_CSV and --link OTHER) are the same
     person: blocking, comparison levels, Fellegi-Sunter scores trained without labels,
@@ -170,8 +197,13 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     inputs = [input_csv] + ([link_csv] if link_csv else [])
     outputs = [(o, p) for o, p in (("--out", out_path), ("--pairs", pairs_path),
                                    ("--settings", settings_path)) if p]
+    outputs.append(("the problems report", str(problems_path(out_path))))
+    # resolve needs no workspace, but must never overwrite the one --db / $TRACER_DB
+    # names (nor its key, -wal, -shm), which sits beside these files.
+    root = ctx.find_root()
+    workspace = workspace_files(resolve_db_path(root.obj.get("db") if root.obj else None))
     for option, path in outputs:
-        check_output_path(option, path, inputs=inputs)
+        check_output_path(option, path, protected=workspace, inputs=inputs)
     for i, (option, path) in enumerate(outputs):
         for other_option, other_path in outputs[i + 1:]:
             if os.path.realpath(path) == os.path.realpath(other_path):
@@ -207,10 +239,10 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
     with _Progress() as progress:
         result = resolve_rows(rows, config, other=other, model=model, progress=progress)
     if settings_path and model is None:
-        Path(settings_path).write_text(result.model.to_json())
+        write_private_text(settings_path, result.model.to_json())
     ids = result.cluster_ids()
-    with open(out_path, "w", newline="", encoding="utf-8") as fh:
-        writer = csv.writer(fh)
+    with open_private(out_path) as fh:
+        writer = safe_csv_writer(fh)
         writer.writerow(["file", "record_id", "cluster_id"] if other is not None
                         else ["record_id", "cluster_id"])
         position = 0
@@ -220,11 +252,12 @@ def resolve_cmd(input_csv, link_csv, out_path, pairs_path, maps, compares, thres
                 writer.writerow([*prefix, row["record_id"], ids[position]])
                 position += 1
     if pairs_path:
-        with open(pairs_path, "w", newline="", encoding="utf-8") as fh:
-            writer = csv.DictWriter(fh, fieldnames=result.pair_columns())
-            writer.writeheader()
+        with open_private(pairs_path) as fh:
+            writer = safe_csv_writer(fh)
+            columns = result.pair_columns()
+            writer.writerow(columns)
             for row in result.pair_rows():
-                writer.writerow(row)
+                writer.writerow([row.get(c, "") for c in columns])
     report = problems_path(out_path)
     counts = _write_problems(report, result, files, link=other is not None)
     clusters = len(set(ids))

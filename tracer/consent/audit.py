@@ -1,10 +1,19 @@
 """The append-only, hash-chained audit trail.
 
 Each entry's hash is SHA-256 over the previous hash and the canonical JSON of the
-entry's header (sequence, time, event, actor, account, lookup) and the SHA-256 of its
-payload.  Chaining over the payload's *hash* rather than the payload itself lets a
-retention purge redact personal data while every hash, and so ``verify``, stays intact.
-SQLite triggers (see ``workspace.MIGRATIONS``) refuse UPDATE and DELETE.
+entry's header (sequence, time, event, actor, how the actor was identified, account,
+lookup), the SHA-256 of its payload and the SHA-256 of the payload's *redacted form*
+(:func:`redact_payload`).  Chaining over hashes rather than the payload itself lets a
+retention purge redact personal data while every hash stays intact; committing to the
+redacted form up front means a redaction can only ever put that form in the payload's
+place (``verify`` checks it, and that a ``redaction`` entry past the retention period
+covers it).  SQLite triggers (``workspace.MIGRATIONS``) refuse any other UPDATE and
+every DELETE.
+
+The chain is unkeyed: whoever can write the file can recompute it.  What catches such a
+rewrite is a checkpoint signed by a key held elsewhere (:mod:`tracer.consent.checkpoints`);
+docs/audit.md states the threat model.  Entries written before schema 8 are ``chain``
+1 (no actor_auth, no redacted form in the hash) and verify as they always did.
 """
 
 from __future__ import annotations
@@ -17,9 +26,19 @@ from datetime import datetime, timezone
 from typing import Any, Iterator
 
 from ..errors import AuditIntegrityError
-from ..privacy import assert_no_sensitive
+from ..privacy import assert_no_sensitive, refuse_sensitive_value
 
 GENESIS = "0" * 64
+#: The chain format written today (see the module docstring).
+CHAIN = 2
+#: How an entry's actor was identified: ``claimed`` by the embedded CLI (--user or
+#: $TRACER_USER, checked by nobody), ``password`` or ``token`` by an authenticating
+#: server, ``none`` when no actor is named (set-up, system entries).
+ACTOR_AUTH = ("claimed", "password", "token", "none")
+#: Payload keys that carry no personal data and stay readable after redaction.
+KEPT_KEYS = ("outcome", "policy_version", "source", "count", "elapsed_ms", "records_sha256",
+             "query_sha256", "fields", "purpose", "finding", "verdict", "kind",
+             "attachment_id", "flags", "allowed_sources", "allowed_kinds", "batch_id")
 
 #: Every event type written to the trail, with what it records.
 EVENT_TYPES = {
@@ -37,6 +56,7 @@ EVENT_TYPES = {
     "source_result": "what one source returned: record count and a hash of the records",
     "source_error": "one source failed; the others went on",
     "candidates_ranked": "identities and ranked contact points a lookup produced",
+    "lookup_failed": "a lookup failed after its decision: what failed (masked); it ends failed",
     "scrub": "a deceased or bankruptcy event withheld results",
     "attachment": "a contact point was written onto an account",
     "judgement": "a collector accepted or rejected a candidate",
@@ -63,9 +83,33 @@ def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def entry_hash(prev_hash: str, header: dict[str, Any], payload_sha256: str) -> str:
-    body = canonical_json({**header, "payload_sha256": payload_sha256})
-    return sha256_hex(prev_hash + body)
+def redact_payload(payload: dict) -> dict:
+    """The only form a payload may take after a retention purge: its non-personal facts."""
+    kept = {k: payload[k] for k in KEPT_KEYS if k in payload}
+    if "reasons" in payload:
+        kept["reason_codes"] = [r.get("code") for r in payload["reasons"] if isinstance(r, dict)]
+    return {"redacted": True, **kept}
+
+
+def redacted_sha256(payload_text: str) -> str:
+    """SHA-256 of the canonical redacted form of a stored payload (as text)."""
+    try:
+        payload = json.loads(payload_text)
+    except ValueError:
+        payload = {}
+    return sha256_hex(canonical_json(redact_payload(payload if isinstance(payload, dict) else {})))
+
+
+def entry_hash(prev_hash: str, header: dict[str, Any], payload_sha256: str,
+               redacted: str | None = None, chain: int = 1) -> str:
+    """Chain 1 hashes the header and the payload's hash; chain 2 also ``actor_auth`` (in
+    ``header``), the redacted form's hash and the chain number (docs/audit.md)."""
+    body = {**header, "payload_sha256": payload_sha256}
+    if chain >= 2:
+        body.update(redacted_sha256=redacted, chain=chain)
+    else:
+        body.pop("actor_auth", None)
+    return sha256_hex(prev_hash + canonical_json(body))
 
 
 def now_iso() -> str:
@@ -82,11 +126,67 @@ class AuditEntry:
     lookup_id: str | None
     payload: dict[str, Any]
     hash: str
+    actor_auth: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"seq": self.seq, "ts": self.ts, "event": self.event, "actor": self.actor,
-                "account_id": self.account_id, "lookup_id": self.lookup_id,
-                "payload": self.payload, "hash": self.hash}
+                "actor_auth": self.actor_auth, "account_id": self.account_id,
+                "lookup_id": self.lookup_id, "payload": self.payload, "hash": self.hash}
+
+
+def seq_ranges(seqs) -> list[list[int]]:
+    """``[1, 2, 3, 7]`` -> ``[[1, 3], [7, 7]]``: what a redaction entry covers, compactly."""
+    out: list[list[int]] = []
+    for seq in sorted(seqs):
+        if out and seq == out[-1][1] + 1:
+            out[-1][1] = seq
+        else:
+            out.append([seq, seq])
+    return out
+
+
+def _check_redacted_form(seq: int, payload: str, chain: int, committed: str | None) -> None:
+    """A redacted payload must be the redacted form committed when it was written (chain
+    2: its hash is in the entry's hash), never any other text."""
+    actual = sha256_hex(payload)
+    if chain >= 2 or committed is not None:
+        if actual != committed:
+            raise AuditIntegrityError(
+                seq, f"audit entry {seq} was rewritten: its redacted payload is not the "
+                     "redacted form of the original")
+        return
+    try:                                 # chain 1, redacted before schema 8: shape only
+        data = json.loads(payload)
+    except ValueError:
+        data = None
+    allowed = {"redacted", "reason_codes", *KEPT_KEYS}
+    if not (isinstance(data, dict) and data.get("redacted") is True and set(data) <= allowed):
+        raise AuditIntegrityError(
+            seq, f"audit entry {seq} was rewritten: its redacted payload is not a redacted form")
+
+
+def _check_redaction_covered(seq: int, ts: str, redactions: list[tuple[int, str, dict]]) -> None:
+    """A later ``redaction`` entry names this entry (or, before schema 8, its cut-off), and
+    the entry was older than the cut-off, itself past the retention period then."""
+    from .retention import RETENTION_YEARS, years_before
+    for r_seq, r_ts, r_payload in redactions:
+        if r_seq <= seq:
+            continue
+        ranges = r_payload.get("seqs")
+        if ranges is not None and not any(a <= seq <= b for a, b in ranges):
+            continue
+        before = str(r_payload.get("before", ""))
+        try:
+            limit = years_before(datetime.fromisoformat(r_ts).date(), RETENTION_YEARS)
+        except ValueError:
+            continue
+        if ts[:10] < before <= limit.isoformat():
+            return
+        raise AuditIntegrityError(
+            seq, f"audit entry {seq} was redacted by entry {r_seq} before its "
+                 f"{RETENTION_YEARS}-year retention period ended")
+    raise AuditIntegrityError(
+        seq, f"audit entry {seq} is redacted, but no redaction entry covers it")
 
 
 class AuditTrail:
@@ -103,19 +203,28 @@ class AuditTrail:
             raise ValueError(f"unknown audit event {event!r}")
         text = canonical_json(payload)
         assert_no_sensitive(text, where=f"audit payload ({event})")
+        # The header is permanent too: an id that holds an SSN or a DOB never gets in.
+        refuse_sensitive_value(actor, "the user id")
+        refuse_sensitive_value(account_id, "the account id")
+        assert_no_sensitive(lookup_id or "", where="the audit's lookup id")
+        auth = getattr(self.ws, "actor_auth", "claimed") if actor else "none"
+        if auth not in ACTOR_AUTH:
+            raise ValueError(f"unknown actor_auth {auth!r}")
         with self.ws.transaction() as conn:
             row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
             seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
             ts = now_iso()
             header = {"seq": seq, "ts": ts, "event": event, "actor": actor,
-                      "account_id": account_id, "lookup_id": lookup_id}
-            payload_sha = sha256_hex(text)
-            digest = entry_hash(prev, header, payload_sha)
+                      "actor_auth": auth, "account_id": account_id, "lookup_id": lookup_id}
+            payload_sha, redacted_sha = sha256_hex(text), redacted_sha256(text)
+            digest = entry_hash(prev, header, payload_sha, redacted_sha, CHAIN)
             conn.execute(
                 "INSERT INTO audit (seq, ts, event, actor, account_id, lookup_id, payload,"
-                " payload_sha256, redacted, prev_hash, hash) VALUES (?,?,?,?,?,?,?,?,0,?,?)",
-                (seq, ts, event, actor, account_id, lookup_id, text, payload_sha, prev, digest))
-        return AuditEntry(seq, ts, event, actor, account_id, lookup_id, payload, digest)
+                " payload_sha256, redacted, prev_hash, hash, chain, actor_auth,"
+                " redacted_sha256) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?)",
+                (seq, ts, event, actor, account_id, lookup_id, text, payload_sha, prev, digest,
+                 CHAIN, auth, redacted_sha))
+        return AuditEntry(seq, ts, event, actor, account_id, lookup_id, payload, digest, auth)
 
     def entries(self, *, lookup_id: str | None = None, account_id: str | None = None,
                 event: str | None = None) -> Iterator[AuditEntry]:
@@ -124,13 +233,14 @@ class AuditTrail:
             if val is not None:
                 where.append(f"{col} = ?")
                 params.append(val)
-        sql = "SELECT seq, ts, event, actor, account_id, lookup_id, payload, hash FROM audit"
+        sql = ("SELECT seq, ts, event, actor, account_id, lookup_id, payload, hash, actor_auth"
+               " FROM audit")
         if where:
             sql += " WHERE " + " AND ".join(where)
         sql += " ORDER BY seq"
         for row in self.ws.conn.execute(sql, params):
             yield AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5],
-                             json.loads(row[6]), row[7])
+                             json.loads(row[6]), row[7], row[8])
 
     def head(self) -> tuple[int, str]:
         row = self.ws.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
@@ -141,14 +251,18 @@ class AuditTrail:
         """Recompute the chain; returns the number of entries checked.
 
         Raises :class:`AuditIntegrityError` naming the first entry that was edited,
-        inserted, reordered, or that follows a deleted one.
+        inserted, reordered, that follows a deleted one, or whose redaction is not its
+        committed redacted form under a ``redaction`` entry past the retention period.
         """
-        prev_hash, expected_seq, count = GENESIS, 1, 0
+        prev_hash, expected_seq, count, newest_chain = GENESIS, 1, 0, 1
+        redacted: list[tuple[int, str]] = []
+        redactions: list[tuple[int, str, dict]] = []
         rows = self.ws.conn.execute(
             "SELECT seq, ts, event, actor, account_id, lookup_id, payload, payload_sha256,"
-            " redacted, prev_hash, hash FROM audit ORDER BY rowid")
+            " redacted, prev_hash, hash, chain, actor_auth, redacted_sha256"
+            " FROM audit ORDER BY rowid")
         for (seq, ts, event, actor, account_id, lookup_id, payload, payload_sha,
-             redacted, stored_prev, stored_hash) in rows:
+             is_redacted, stored_prev, stored_hash, chain, auth, redacted_sha) in rows:
             if seq != expected_seq:
                 what = "missing (deleted)" if seq > expected_seq else "out of order or duplicated"
                 raise AuditIntegrityError(
@@ -157,15 +271,26 @@ class AuditTrail:
                 raise AuditIntegrityError(
                     seq, f"audit entry {seq} does not follow entry {seq - 1}: chain broken "
                          "(an entry was deleted, inserted or reordered)")
-            if not redacted and sha256_hex(payload) != payload_sha:
+            if chain not in (1, CHAIN) or chain < newest_chain:
+                raise AuditIntegrityError(
+                    seq, f"audit entry {seq} was edited (chain format {chain!r} after "
+                         f"{newest_chain})")
+            newest_chain = chain
+            if not is_redacted and sha256_hex(payload) != payload_sha:
                 raise AuditIntegrityError(seq, f"audit entry {seq} payload was edited")
+            if is_redacted:
+                _check_redacted_form(seq, payload, chain, redacted_sha)
+                redacted.append((seq, ts))
             header = {"seq": seq, "ts": ts, "event": event, "actor": actor,
-                      "account_id": account_id, "lookup_id": lookup_id}
-            if entry_hash(prev_hash, header, payload_sha) != stored_hash:
+                      "actor_auth": auth, "account_id": account_id, "lookup_id": lookup_id}
+            if entry_hash(prev_hash, header, payload_sha, redacted_sha, chain) != stored_hash:
                 raise AuditIntegrityError(seq, f"audit entry {seq} was edited (hash mismatch)")
+            if event == "redaction" and not is_redacted:
+                redactions.append((seq, ts, json.loads(payload)))
             prev_hash, expected_seq, count = stored_hash, expected_seq + 1, count + 1
+        for seq, ts in redacted:
+            _check_redaction_covered(seq, ts, redactions)
         return count
-
     def verify_complete(self) -> None:
         """Every lookup in the working tables has its decision in the trail.
 
@@ -184,8 +309,9 @@ class AuditTrail:
 
     # -- checkpoints --------------------------------------------------------------------
     def checkpoint(self) -> dict[str, Any]:
-        """A signed statement of the head: keep it outside the workspace to detect
-        truncation of the tail later."""
+        """The legacy checkpoint: the head, an HMAC under the workspace secret.  It
+        catches a truncated tail; a writer who can also read ``<db>.key`` can forge it
+        (use :mod:`tracer.consent.checkpoints` for a key held elsewhere)."""
         seq, head = self.head()
         body = {"seq": seq, "hash": head, "ts": now_iso()}
         body["signature"] = self._sign(body)
@@ -202,6 +328,10 @@ class AuditTrail:
             raise AuditIntegrityError(None, f"checkpoint is malformed: {exc}") from exc
         if not hmac.compare_digest(self._sign(checkpoint), signature):
             raise AuditIntegrityError(None, "checkpoint signature does not match this workspace")
+        self.check_head(seq, head)
+
+    def check_head(self, seq: int, head: str) -> None:
+        """The trail still holds entry ``seq`` with hash ``head`` (a checkpoint's claim)."""
         row = self.ws.conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
         if row is None:
             last, _ = self.head()

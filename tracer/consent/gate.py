@@ -14,7 +14,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any, Sequence
 
 from ..models import Decision, Reason
-from ..privacy import refuse_sensitive_text
+from ..privacy import refuse_sensitive_text, refuse_sensitive_value
 from .audit import AuditTrail, now_iso
 from .fingerprint import given_fingerprint, note_settings, rules_in_force
 from .policy import REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan
@@ -113,6 +113,7 @@ class Gate:
         # The reason goes into the permanent audit: a full SSN or DOB typed into it is
         # refused here too, for callers of the Python API (the CLI checks at parse time).
         refuse_sensitive_text(req.reason, "the lookup's reason")
+        refuse_sensitive_value(req.account_id, "the account id")
         lookup_id = "L-" + uuid.uuid4().hex[:12]
         with self.ws.transaction() as conn:
             note_settings(self.ws, req.user_id, self.fingerprint)

@@ -2,9 +2,9 @@
 
 Regulation F (12 CFR 1006.100) requires keeping records of collection activity for three
 years after the last activity.  After that, a purge replaces the payloads of an inactive
-account's entries with their non-personal facts.  Each entry's hash chains over the
-payload's SHA-256, which is kept, so ``audit verify`` still passes; the purge itself is
-audited.
+account's entries with their redacted form (:func:`~tracer.consent.audit.redact_payload`),
+the one whose hash each entry committed to when it was written, so ``audit verify`` still
+passes; the purge's own ``redaction`` entry names the entries it covers.
 """
 
 from __future__ import annotations
@@ -14,13 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..errors import InputError
-from .audit import AuditTrail, canonical_json
+from .audit import KEPT_KEYS, AuditTrail, canonical_json, redact_payload, seq_ranges  # noqa: F401
 
 RETENTION_YEARS = 3
-#: Payload keys that carry no personal data and stay readable after redaction.
-KEPT_KEYS = ("outcome", "policy_version", "source", "count", "elapsed_ms", "records_sha256",
-             "query_sha256", "fields", "purpose", "finding", "verdict", "kind",
-             "attachment_id", "flags", "allowed_sources", "allowed_kinds", "batch_id")
 
 
 @dataclass
@@ -35,23 +31,16 @@ class PurgeReport:
                 "entries": self.entries, "dry_run": self.dry_run}
 
 
-def _years_before(day: date, years: int) -> date:
+def years_before(day: date, years: int) -> date:
     try:
         return day.replace(year=day.year - years)
     except ValueError:  # 29 February
         return day.replace(year=day.year - years, day=28)
 
 
-def redact_payload(payload: dict) -> dict:
-    kept = {k: payload[k] for k in KEPT_KEYS if k in payload}
-    if "reasons" in payload:
-        kept["reason_codes"] = [r.get("code") for r in payload["reasons"] if isinstance(r, dict)]
-    return {"redacted": True, **kept}
-
-
 def purge(ws, before: date, *, dry_run: bool, actor: str, today: date | None = None) -> PurgeReport:
     today = today or date.today()
-    limit = _years_before(today, RETENTION_YEARS)
+    limit = years_before(today, RETENTION_YEARS)
     if before > limit:
         raise InputError(f"--before {before.isoformat()} is within the {RETENTION_YEARS}-year "
                          f"retention period (12 CFR 1006.100); use {limit.isoformat()} or earlier")
@@ -83,6 +72,8 @@ def purge(ws, before: date, *, dry_run: bool, actor: str, today: date | None = N
                      f" WHERE account_id IN ({marks})", accounts)
         AuditTrail(ws).append("redaction", {"before": cutoff, "accounts": len(accounts),
                                             "entries": report.entries,
+                                            # what verify checks each redacted entry against
+                                            "seqs": seq_ranges(seq for seq, _ in rows),
                                             "rule": "12 CFR 1006.100: 3 years after last activity"},
                               actor=actor)
     return report

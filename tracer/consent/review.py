@@ -96,7 +96,8 @@ def _account_of(ws, lookup_id: str) -> str | None:
 
 
 EXPORT_COLUMNS = ("seq", "ts", "event", "actor", "account_id", "lookup_id", "payload",
-                  "payload_sha256", "redacted", "prev_hash", "hash")
+                  "payload_sha256", "redacted", "prev_hash", "hash", "chain", "actor_auth",
+                  "redacted_sha256")
 
 
 def export_entries(ws, *, lookup_id: str | None = None) -> Iterator[dict[str, Any]]:

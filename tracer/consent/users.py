@@ -6,6 +6,7 @@ import re
 from typing import Any
 
 from ..errors import InputError
+from ..privacy import refuse_sensitive_value
 from .audit import AuditTrail, now_iso
 
 ROLES = ("collector", "supervisor", "compliance", "data")
@@ -20,6 +21,7 @@ def add_user(ws, user_id: str, role: str, *, actor: str | None = None) -> bool:
     if not _USER_ID.fullmatch(user_id or ""):
         raise InputError(f"invalid user id {user_id!r}: use letters, digits, . _ @ - "
                          "(at most 64 characters)")
+    refuse_sensitive_value(user_id, "the user id")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
     with ws.transaction() as conn:

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import tempfile
 import time
@@ -14,7 +16,9 @@ from ..consent.audit import AuditTrail
 from ..consent.users import add_user
 from ..export import export_contacts
 from ..imports import import_accounts, import_records
+from ..errors import InputError
 from ..lookup import Tracer
+from ..outputs import make_private_dir, workspace_files, write_private_text
 from ..workspace import init_workspace
 
 DEMO_AS_OF = date(2026, 11, 1)
@@ -24,8 +28,45 @@ COLLECTOR = "demo.collector"
 SUPERVISOR = "demo.supervisor"
 
 
+#: What a demo run leaves in --workdir, with each file's SHA-256: a later run replaces
+#: only files it finds unchanged since then, never a workspace or file of someone else's.
+MANIFEST = ".tracer-demo.json"
+
+
 def data_dir() -> Path:
     return Path(str(resources.files("tracer.demo").joinpath("data")))
+
+
+def _sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _clear_previous_demo(workdir: Path) -> None:
+    """Remove what an earlier demo left here, or refuse: a ``demo.db`` (or
+    ``contacts.csv``) the demo did not create, or that changed since, is someone's work."""
+    manifest = workdir / MANIFEST
+    try:
+        made = json.loads(manifest.read_text()) if manifest.exists() else {}
+    except ValueError:
+        made = {}
+    db = workdir / "demo.db"
+    ours = [*workspace_files(db).values(), workdir / "contacts.csv"]
+    for path in ours:
+        if path.name.endswith(("-wal", "-shm", "-journal")) or not path.exists():
+            continue
+        if made.get(path.name) != _sha256(path):
+            raise InputError(
+                f"--workdir {workdir} already holds {path.name}, which this demo did not "
+                "create (or which changed since): choose an empty folder")
+    for path in ours:
+        path.unlink(missing_ok=True)
+
+
+def _record_demo(workdir: Path) -> None:
+    files = [p for p in (workdir / "demo.db", workdir / "demo.db.key",
+                         workdir / "contacts.csv") if p.exists()]
+    write_private_text(workdir / MANIFEST,
+                       json.dumps({p.name: _sha256(p) for p in files}, indent=2) + "\n")
 
 
 def run_demo(console, workdir: Path | None = None) -> bool:
@@ -36,11 +77,11 @@ def run_demo(console, workdir: Path | None = None) -> bool:
     if workdir is None:
         temp = tempfile.mkdtemp(prefix="tracer-demo-")
         workdir = Path(temp)
-    workdir.mkdir(parents=True, exist_ok=True)
+    if workdir.exists() and not workdir.is_dir():
+        raise InputError(f"--workdir {workdir} is not a folder")
+    make_private_dir(workdir)
+    _clear_previous_demo(workdir)
     db = workdir / "demo.db"
-    for stale in (db, db.with_name("demo.db.key"), db.with_name("demo.db-wal"),
-                  db.with_name("demo.db-shm")):
-        stale.unlink(missing_ok=True)
     ws, _ = init_workspace(db)
     try:
         console.rule("tracer demo: synthetic data only (SSNs 9xx, phones 555-01xx)")
@@ -88,3 +129,5 @@ def run_demo(console, workdir: Path | None = None) -> bool:
         ws.close()
         if temp:
             shutil.rmtree(temp, ignore_errors=True)
+        else:
+            _record_demo(workdir)

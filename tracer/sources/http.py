@@ -38,6 +38,7 @@ import requests
 from requests.adapters import HTTPAdapter
 
 from ..errors import SourceError
+from ..outputs import create_private, make_private_dir
 from .base import NotConfigured, Source, SourceContext
 
 USER_AGENT = "tracer-skiptrace/0.1 (+collections compliance tooling)"
@@ -178,15 +179,19 @@ def _session(source: str, settings: Mapping[str, Any]) -> requests.Session:
     path = settings.get("cache_path")
     options: dict[str, Any] = {}
     if path:
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The cache holds debtors' streets and names: owner-only, whatever the umask.
+        make_private_dir(Path(path).parent)
+        create_private(path)
     else:
         path, options["use_cache_dir"] = f"tracer-http-{source}", True
     # Only GETs are cached: POSTs log in (PACER, USPS) or are billable searches whose
-    # result must reflect the court's index now.
+    # result must reflect the court's index now.  JSON, never pickle: whoever can write
+    # a pickled cache runs code in the next trace; a JSON entry is only data (an old
+    # pickled entry fails to decode and counts as a miss).
     return requests_cache.CachedSession(
-        str(path), backend="sqlite", expire_after=ttl, allowable_methods=("GET",),
-        allowable_codes=(200,), ignored_parameters=SECRET_PARAMS, stale_if_error=False,
-        **options)
+        str(path), backend="sqlite", serializer="json", expire_after=ttl,
+        allowable_methods=("GET",), allowable_codes=(200,), ignored_parameters=SECRET_PARAMS,
+        stale_if_error=False, **options)
 
 
 class HttpClient:
