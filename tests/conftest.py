@@ -50,6 +50,12 @@ class Workspace:
         finally:
             conn.close()
 
+    def open_dob(self, stored: str | None) -> str | None:
+        """A stored (sealed) DOB opened with this workspace's key, as tracer opens it."""
+        from tracer.sealed import DobSeal
+        key = bytes.fromhex((self.root / "tracer.db.key").read_text().strip())
+        return DobSeal(key).open(stored)
+
     def write_csv(self, name: str, rows: list[dict], columns: list[str] | None = None) -> Path:
         path = self.root / name
         columns = columns or list(rows[0])

@@ -229,9 +229,10 @@ def test_a_schema_5_trail_migrates_and_still_verifies(tmp_path):
     from tracer.workspace import MIGRATIONS, open_workspace, _connect
 
     db = tmp_path / "old.db"
-    (tmp_path / "old.db.key").write_text(secrets.token_hex(32))
+    key = secrets.token_hex(32)
+    (tmp_path / "old.db.key").write_text(key)
     os.chmod(tmp_path / "old.db.key", 0o600)
-    conn = _connect(db)
+    conn = _connect(db, bytes.fromhex(key))
     for version, statements in MIGRATIONS:
         if version <= 5:
             for stmt in statements:

@@ -6,7 +6,40 @@ import csv
 
 REASON = "mail returned undeliverable, need a current address"
 FORMAT_COLUMNS = ["account_id", "lookup_id", "kind", "rank", "value", "confidence",
-                  "identity_confidence", "sources", "first_seen", "last_seen", "explanation"]
+                  "identity_confidence", "sources", "first_seen", "last_seen", "explanation",
+                  # after FORMATS.md section 3's columns: what reaches the person
+                  "phone_type", "consent", "outcomes"]
+
+
+def _export(ws):
+    out = ws.root / "contacts.csv"
+    run = ws("export", "contacts", "--out", out, "--user", "alice")
+    assert run.exit_code == 0, run.output
+    with out.open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_the_export_says_what_reaches_the_person(loaded):
+    outcomes = loaded.write_csv("outcomes.csv", [
+        dict(account_id="ACC-1", channel="phone", value="(309) 555-0144",
+             outcome="no_answer", date="2026-10-25"),
+        dict(account_id="ACC-3", channel="phone", value="217-555-0101",
+             outcome="wrong_party", date="2026-10-26")])
+    assert loaded("outcomes", "import", outcomes, "--user", "alice").exit_code == 0
+    assert loaded("consent", "record", "ACC-1", "--channel", "phone", "--value",
+                  "309-555-0144", "--status", "granted", "--user", "alice").exit_code == 0
+    loaded("trace", "ACC-1", "--purpose", "collect-debt", "--reason", REASON,
+           "--user", "alice", "--as-of", "2026-11-01")
+    rows = {(r["kind"], r["value"]): r for r in _export(loaded)}
+    mobile = rows[("phone", "+13095550144")]
+    assert mobile["phone_type"] == "mobile"
+    assert mobile["consent"].startswith("granted")
+    assert mobile["outcomes"] == "no_answer 2026-10-25"
+    old = rows[("phone", "+12175550101")]
+    assert old["outcomes"] == "wrong_party 2026-10-26 (another account)"
+    assert old["consent"].startswith("none")
+    address = next(r for (k, _v), r in rows.items() if k == "address")
+    assert address["phone_type"] == "" and address["consent"] == "not_applicable"
 
 
 def test_export_columns_and_rows(loaded):

@@ -95,7 +95,8 @@ def test_column_map_and_messy_headers(ws):
     run = ws("accounts", "import", path, "--user", "alice", "--map", "Acct No=account_id",
              "--map", "birth date=dob")
     assert "imported 1" in run.stdout, run.output
-    assert ws.sql("SELECT first_name, dob, zip FROM accounts") == [("Ann", "1961-03-05", "62704")]
+    ((first, dob, zip5),) = ws.sql("SELECT first_name, dob, zip FROM accounts")
+    assert (first, ws.open_dob(dob), zip5) == ("Ann", "1961-03-05", "62704")
 
 
 @pytest.mark.parametrize("content, message", [

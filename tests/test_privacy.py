@@ -55,6 +55,7 @@ def test_no_full_ssn_or_dob_anywhere_it_must_not_be(ws):
                 assert form not in text, f"SSN in {name} ({form})"
     for dob in dobs:
         for form in dob_forms(dob):
+            assert form.encode() not in workspace_bytes, f"DOB in workspace file ({form})"
             for name, text in (("output", streams), ("audit", audit_payloads),
                                ("export", exports), ("rejects", rejects)):
                 assert form not in text, f"DOB in {name} ({form})"

@@ -57,10 +57,11 @@ def _extract(path, n=1200):
 
 
 def _table(ws):
-    return ws.conn.execute(
+    """The stored records, DOBs opened (each workspace seals under its own key)."""
+    return [(*row[:4], ws.dob_seal.open(row[4]), *row[5:]) for row in ws.conn.execute(
         "SELECT source, record_id, first_name, last_name, dob, street, zip, phone, raw_hash,"
         " k_last, k_first, k_dob_year, k_phone, k_email, k_zip, k_addr FROM records"
-        " ORDER BY id").fetchall()
+        " ORDER BY id")]
 
 
 def test_parallel_import_equals_serial(tmp_path, monkeypatch):
@@ -104,11 +105,12 @@ def test_every_trace_block_query_uses_an_index(tmp_path, label, condition, _para
     ws.close()
 
 
-def _reference_candidates(conn, query, cap):
+def _reference_candidates(ws, query, cap):
     """The store's contract, written plainly: blocks smallest first (by size capped at
     cap + 1), each read in id order up to what the cap leaves, results in id order."""
     from tracer.matching.features import features_of
     from tracer.store import _RECORD_COLUMNS
+    conn = ws.conn
     f = features_of(query, key="query", source="query")
     blocks = []
     for _label, condition, params_of in TRACE_BLOCKS:
@@ -123,7 +125,7 @@ def _reference_candidates(conn, query, cap):
             break
         for row in conn.execute(f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE"
                                 f" {condition} ORDER BY id LIMIT ?", (*params, cap - len(seen))):
-            seen.setdefault(row[0], dict(zip(_RECORD_COLUMNS, row[1:])))
+            seen.setdefault(row[0], ws.dob_seal.open_row(dict(zip(_RECORD_COLUMNS, row[1:]))))
     return [seen[k] for k in sorted(seen)]
 
 
@@ -139,7 +141,7 @@ def test_candidates_match_the_reference(tmp_path, cap):
     for account in list(world.account_rows(60)):
         query = {k: v for k, v in account.items() if v}
         assert store.candidates(query, cap=cap, second_hop=False) == \
-            _reference_candidates(ws.conn, query, cap)
+            _reference_candidates(ws, query, cap)
     ws.close()
 
 

@@ -20,6 +20,9 @@ from .outputs import open_private, safe_csv_writer, spreadsheet_safe  # noqa: F4
 CONTACT_EXPORT_COLUMNS = (
     "account_id", "lookup_id", "kind", "rank", "value", "confidence", "identity_confidence",
     "sources", "first_seen", "last_seen", "explanation",
+    # what reaches the person: the line type, what recorded consent says for the value
+    # now, and the value's latest outcome on any account ("wrong_party 2024-03-03")
+    "phone_type", "consent", "outcomes",
 )
 #: Cells that carry text from records (not ids, numbers or dates tracer made).
 _TEXT_CELLS = frozenset(CONTACT_EXPORT_COLUMNS.index(c)
@@ -46,7 +49,11 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
         + (" AND l2.batch_id = l.batch_id" if batch_id else "") + ")")
     withheld = _withheld(ws, actor, latest, params, account_id)
     sql = (f"SELECT c.account_id, c.lookup_id, c.kind, c.rank, c.value, c.confidence,"
-           f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation"
+           f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation,"
+           f" c.phone_type, (SELECT o.outcome || ' ' || o.date ||"
+           f"   CASE WHEN o.account_id = c.account_id THEN '' ELSE ' (another account)' END"
+           f"   FROM outcomes o WHERE o.channel = c.kind AND o.value_key = c.value_key"
+           f"   ORDER BY o.date DESC, o.id DESC LIMIT 1)"
            f" FROM ({latest}) x JOIN contact_results c ON c.lookup_id = x.lookup_id"
            f" ORDER BY c.account_id, c.kind, c.rank")
     rows = accounts = 0
@@ -58,9 +65,11 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
     with fh:
         writer = safe_csv_writer(fh)
         writer.writerow(CONTACT_EXPORT_COLUMNS)
+        consent = _ConsentNow(ws)
         for row in ws.conn.execute(sql, params):
             if row[0] in withheld:
                 continue
+            row = (*row[:12], consent.of(row[0], row[2], row[4]), row[12])
             # Nothing SSN- or DOB-shaped leaves, even from rows stored before the
             # import checked every field (tracer.privacy).
             writer.writerow([mask_identifiers(c) if i in _TEXT_CELLS and isinstance(c, str)
@@ -74,6 +83,26 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
                                      "withheld_accounts": len(withheld)}, actor=actor,
                           account_id=account_id)
     return rows, accounts
+
+
+class _ConsentNow:
+    """What recorded consent says for each exported value, now (consent.consents): one
+    query per account that has none, as most have not."""
+
+    def __init__(self, ws):
+        self.ws = ws
+        self._with_records: dict[str, bool] = {}
+
+    def of(self, account_id: str, kind: str, value: str) -> str:
+        from .consent.consents import NO_CONSENT, consent_for
+        has = self._with_records.get(account_id)
+        if has is None:
+            has = self._with_records[account_id] = self.ws.conn.execute(
+                "SELECT 1 FROM consents WHERE account_id = ? LIMIT 1",
+                (account_id,)).fetchone() is not None
+        if not has:
+            return NO_CONSENT[kind]
+        return consent_for(self.ws, account_id, kind, value)
 
 
 def _withheld(ws, actor: str | None, latest: str, params: list, account_id: str | None

@@ -14,7 +14,7 @@ import os
 import re
 from datetime import date
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -240,7 +240,7 @@ def clean_account(ws, row: dict[str, str]) -> dict:
         "account_id": row["account_id"],
         "first_name": row["first_name"], "middle_name": row.get("middle_name") or None,
         "last_name": row["last_name"], "suffix": row.get("suffix") or None,
-        "dob": _check_dob(_date(row.get("dob", ""), "dob")),
+        "dob": ws.dob_seal.seal(_check_dob(_date(row.get("dob", ""), "dob"))),
         "ssn_last4": last4, "ssn_hash": ssn_hash,
         "street": row.get("street") or None, "unit": row.get("unit") or None,
         "city": row.get("city") or None, "state": state, "zip": zip5,
@@ -504,6 +504,7 @@ _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 << 20
 _RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", "features", *KEY_COLUMNS]
+_DOB_AT = _RECORD_COLS.index("dob")
 # A re-delivered record (same source and record_id, other content) replaces the stored
 # one in place; the trigger `records_keep_history` (workspace migration 7) keeps the
 # earlier version in record_history first.  The same content again changes nothing.
@@ -539,7 +540,9 @@ def _clean_rows(rows: list[tuple[dict[str, str], list[str]]],
         f = features_of(clean, key="-", source="-")
         keys = (f.last_key, f.first_root or f.first, f.dob_year, f.phone, f.email, f.zip5,
                 f.addr_key)
-        out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, pack_features(f), *keys],
+        # Packed without the DOB: the date is stored sealed in its column only.
+        packed = pack_features(replace(f, dob=None))
+        out.append(([*(clean[f] for f in RECORD_FIELDS), raw_hash, packed, *keys],
                     None, problems))
     return out
 
@@ -613,6 +616,7 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     result.note_unused(csv_source, RECORD_FIELDS)
     accepted = 0
     now = now_iso()
+    seal = ws.dob_seal.seal
     pending: list[list] = []
     history_before = ws.conn.execute("SELECT coalesce(max(id), 0) FROM record_history"
                                      ).fetchone()[0]
@@ -647,8 +651,10 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                         problems.add(line, values[0], column, text)
                     seen[values[0]] = line
                     new_ids.append((values[0], line))
-                    pending.append([source, *values[:-len(KEY_COLUMNS) - 1], now,
-                                    *values[-len(KEY_COLUMNS) - 1:]])
+                    stored = [source, *values[:-len(KEY_COLUMNS) - 1], now,
+                              *values[-len(KEY_COLUMNS) - 1:]]
+                    stored[_DOB_AT] = seal(stored[_DOB_AT])
+                    pending.append(stored)
                 accepted += len(new_ids)
                 conn.executemany("INSERT INTO temp.import_ids VALUES (?, ?)", new_ids)
                 if len(pending) >= BATCH:

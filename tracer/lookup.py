@@ -213,7 +213,8 @@ class Tracer:
 
     def _account(self, account_id: str) -> dict[str, Any]:
         cur = self.ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-        return dict(zip([c[0] for c in cur.description], cur.fetchone()))
+        return self.ws.dob_seal.open_row(dict(zip([c[0] for c in cur.description],
+                                                  cur.fetchone())))
 
     def _ask(self, name: str, fields: tuple[str, ...], account: dict[str, Any],
              lookup_id: str, user_id: str | None):
@@ -351,13 +352,13 @@ class Tracer:
             conn.executemany(
                 "INSERT INTO contact_results (lookup_id, account_id, kind, rank, value,"
                 " confidence, identity_confidence, sources, first_seen, last_seen, explanation,"
-                " detail, phone_type) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " detail, phone_type, value_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(result.lookup_id, result.account_id, c.kind, c.rank, c.value, c.confidence,
                   c.identity_confidence, ";".join(c.sources), c.first_seen, c.last_seen,
                   c.explanation, canonical_json({"waterfall": c.waterfall,
                                                  "record_keys": c.record_keys,
                                                  "evidence": dict(c.evidence)}),
-                  c.phone_type)
+                  c.phone_type, c.value_key)
                  for c in result.contacts])
             self.audit.append("candidates_ranked", {
                 "identities": [{"id": i.identity_id, "confidence": i.confidence,
@@ -367,6 +368,8 @@ class Tracer:
                                   hashlib.sha256(c.value.encode()).hexdigest()}
                              for c in result.contacts],
                 "withheld": result.withheld, "note": result.note,
+                # what scored them, so a score can be reproduced during an audit
+                "models": {"match": self.model.version, "contact": self.contact_model.version},
             }, actor=user_id, account_id=result.account_id, lookup_id=result.lookup_id)
             conn.execute("UPDATE lookups SET status = ?, completed_at = ? WHERE lookup_id = ?",
                          ("withheld" if result.withheld else "completed", now_iso(),

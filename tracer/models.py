@@ -103,6 +103,9 @@ class ContactPoint:
     phone_type: str | None = None
     #: the contact model's evidence (name, value), what a calibration learns from
     evidence: tuple[tuple[str, float], ...] = ()
+    #: what the value stands for (an address without its unit designator): outcomes of
+    #: the value on any account are found by it
+    value_key: str | None = None
 
     @property
     def ref(self) -> str:

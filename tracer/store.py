@@ -32,6 +32,7 @@ TRACE_BLOCKS = tuple((rule.label, *compile_rule(rule)) for rule in RETRIEVAL_RUL
 class RecordStore:
     def __init__(self, workspace, *, max_block: int | None = None):
         self._conn = workspace.conn
+        self._open_dob = workspace.dob_seal.open
         self.max_block = MAX_BLOCK if max_block is None else max_block
 
     def candidates(self, query: dict[str, Any], *, cap: int = 400,
@@ -113,9 +114,11 @@ class RecordStore:
                     f"SELECT id, {', '.join(_RECORD_COLUMNS)}, features FROM records WHERE id IN"
                     f" ({', '.join('?' * len(part))})", part):
                 record = dict(zip(_RECORD_COLUMNS, row[1:-1]))
+                record["dob"] = self._open_dob(record["dob"])
                 if row[-1] is not None:
                     remember_features(f"{record['source']}:{record['record_id']}",
-                                      record["raw_hash"], row[-1], record["source"])
+                                      record["raw_hash"], row[-1], record["source"],
+                                      record["dob"])
                 rows[row[0]] = record
         return [rows[i] for i in ids]
 
@@ -130,6 +133,7 @@ class RecordStore:
         if row is None:
             return []
         current = dict(zip(cols, row))
+        current["dob"] = self._open_dob(current["dob"])
         # The creditor's data carries no observation dates of its own: only the last
         # collection activity says when it was last believed good.
         out = [{**current, "record_id": f"{account_id}:current", "first_seen": None,

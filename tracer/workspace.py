@@ -21,7 +21,9 @@ from typing import Iterator
 import sqlite_utils
 
 from .errors import WorkspaceError
+from .matching.features import features_without_dob
 from .outputs import create_private, refuse_open_permissions, workspace_files
+from .sealed import DobSeal
 
 DEFAULT_DB = "tracer.db"
 
@@ -178,6 +180,9 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         # A ranked phone's line type (mobile, landline, voip, unknown): the export says
         # what reaches the person, and TCPA treats mobiles apart.
         "ALTER TABLE contact_results ADD COLUMN phone_type TEXT",
+        # What the value stands for (outcomes.contact_value): the export joins the value's
+        # latest outcome by it without normalizing addresses again.
+        "ALTER TABLE contact_results ADD COLUMN value_key TEXT",
     ]),
     (7, [
         # The settings (policy, purposes, sources) the workspace last ran under, by digest:
@@ -276,6 +281,16 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
            WHEN NEW.chain < (SELECT coalesce(max(chain), 1) FROM audit)
            BEGIN SELECT RAISE(ABORT, 'audit entries keep the newest chain format'); END""",
     ]),
+    (9, [
+        # No full DOB at rest (DESIGN invariant 4): dates of birth sealed under the
+        # workspace key (tracer/sealed.py), the packed features cut of theirs (a trace
+        # takes the date from the opened column), freed pages overwritten.
+        "UPDATE accounts SET dob = tracer_seal_dob(dob) WHERE dob IS NOT NULL",
+        "UPDATE records SET dob = tracer_seal_dob(dob) WHERE dob IS NOT NULL",
+        "UPDATE record_history SET dob = tracer_seal_dob(dob) WHERE dob IS NOT NULL",
+        "UPDATE records SET features = tracer_features_without_dob(features)"
+        " WHERE features IS NOT NULL",
+    ]),
 ]
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
@@ -292,6 +307,8 @@ class Workspace:
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
         self._secret = secret
+        #: Full dates of birth are stored sealed (tracer/sealed.py); matching opens them.
+        self.dob_seal = DobSeal(secret)
         #: How the actors of this session's audit entries were identified: ``claimed``
         #: (the embedded CLI's --user / $TRACER_USER: nobody checked), or ``password`` /
         #: ``token`` for a server that authenticated them.  Hashed into every entry.
@@ -345,11 +362,15 @@ def _redacted_sha256_sql(payload):
     return None if payload is None else redacted_sha256(payload)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
+def _connect(path: Path, secret: bytes) -> sqlite3.Connection:
     # Created 0600 before SQLite opens it: its -wal and -shm files take its mode.
     create_private(path)
     conn = sqlite3.connect(str(path), isolation_level=None, timeout=30.0,
                            check_same_thread=False)
+    seal = DobSeal(secret)
+    conn.create_function("tracer_seal_dob", 1, seal.seal, deterministic=True)
+    conn.create_function("tracer_features_without_dob", 1, features_without_dob,
+                         deterministic=True)
     conn.create_function("tracer_sha256", 1, _sha256_sql, deterministic=True)
     conn.create_function("tracer_redacted_sha256", 1, _redacted_sha256_sql,
                          deterministic=True)
@@ -357,6 +378,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA busy_timeout=30000")
     conn.execute("PRAGMA foreign_keys=ON")
+    # A deleted or rewritten cell (a purge, a sealed DOB's plain predecessor) is zeroed,
+    # not left readable in a free page.
+    conn.execute("PRAGMA secure_delete=ON")
     return conn
 
 
@@ -377,6 +401,10 @@ def migrate(conn: sqlite3.Connection) -> list[int]:
             raise
         conn.execute("COMMIT")
         applied.append(version)
+    if applied:
+        # What a migration rewrote (a DOB it sealed) leaves the WAL for the file now, so
+        # no earlier page image of it stays readable beside the workspace.
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     return applied
 
 
@@ -405,9 +433,10 @@ def init_workspace(db: str | os.PathLike | None = None) -> tuple[Workspace, bool
             f"lost. Restore {path.name} from a backup; to start a new workspace on purpose, "
             f"move {key_path.name} away first")
     refuse_open_permissions([*_private_files(path)], f"workspace {path}")
-    conn = _connect(path)
+    secret = _read_key(key_path)
+    conn = _connect(path, secret)
     migrate(conn)
-    return Workspace(path, conn, _read_key(key_path)), created
+    return Workspace(path, conn, secret), created
 
 
 def _private_files(path: Path) -> list[Path]:
@@ -459,7 +488,8 @@ def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
     if path.stat().st_size == 0:
         raise lost
     refuse_open_permissions(_private_files(path), f"workspace {path}")
-    conn = _connect(path)
+    secret = _read_key(key_path)
+    conn = _connect(path, secret)
     version = conn.execute("PRAGMA user_version").fetchone()[0]
     if version == 0:
         conn.close()
@@ -469,4 +499,4 @@ def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
         raise WorkspaceError(
             f"{path} has schema version {version}, newer than this tracer ({SCHEMA_VERSION})")
     migrate(conn)
-    return Workspace(path, conn, _read_key(key_path))
+    return Workspace(path, conn, secret)

@@ -84,7 +84,9 @@ def render(result: LookupResult) -> None:
         console.print(f"[bold]{kind}[/bold]")
         for c in rows:
             seen = f"{c.first_seen or '?'} to {c.last_seen or '?'}"
-            console.print(f"  {c.rank:>2}  {c.value}  [bold]{c.confidence:.2f}[/bold] "
+            line = f" {c.phone_type}" if c.phone_type else ""
+            # the reference `tracer accept` / `reject` take
+            console.print(f"  {c.ref:<10} {c.value}{line}  [bold]{c.confidence:.2f}[/bold] "
                           f"(identity {c.identity_confidence:.2f}, seen {seen})")
             console.print(f"      [dim]{c.explanation}[/dim]")
             consent = result.consent.get(c.ref, "")

@@ -124,7 +124,7 @@ def _accounts_with_outcomes(ws) -> list[dict[str, Any]]:
     names = [c[0] for c in cur.description]
     out = []
     for row in cur:
-        account = dict(zip(names, row))
+        account = ws.dob_seal.open_row(dict(zip(names, row)))
         flags = {f for f in (account.get("flags") or "").split(";") if f}
         if account["status"] in policy.traceable_statuses and not flags & blocking:
             out.append(account)

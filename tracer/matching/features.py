@@ -7,7 +7,7 @@ normalizer runs once per value, not once per pair.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from typing import Any, Mapping
@@ -113,14 +113,35 @@ def _unpack_values(text: str) -> tuple[int, dict] | None:
     return int(version), kwargs
 
 
-def unpack_features(text: str, key: str, source: str) -> Features | None:
+def features_without_dob(text: str | None) -> str | None:
+    """Packed features with the full DOB taken out: the stored form (tracer/sealed.py),
+    a trace puts back the date it opened from the record's ``dob`` column."""
+    if text is None:
+        return None
+    try:
+        unpacked = _unpack_values(text)
+    except (ValueError, TypeError, KeyError, StopIteration, AttributeError):
+        return None
+    if unpacked is None or unpacked[0] != FEATURES_VERSION:
+        return None
+    features = unpack_features(text, "-", "-")
+    if features is None:
+        return None
+    return text if features.dob is None else pack_features(replace(features, dob=None))
+
+
+def unpack_features(text: str, key: str, source: str,
+                    dob: str | None = None) -> Features | None:
     """The stored features, or None when an older normalizer stored them (or the cell
-    cannot be read: the record is then normalized again, never a failed lookup)."""
+    cannot be read: the record is then normalized again, never a failed lookup).
+    ``dob`` is the record's opened date of birth, which packed features leave out."""
     try:
         unpacked = _unpack_values(text)
         if unpacked is None or unpacked[0] != FEATURES_VERSION:
             return None
         kwargs = unpacked[1]
+        if dob and kwargs["dob"] is None and len(dob) == 10:
+            kwargs["dob"] = dob
         for name in _DATES:
             if kwargs[name] is not None:
                 kwargs[name] = date.fromisoformat(kwargs[name])
@@ -130,9 +151,11 @@ def unpack_features(text: str, key: str, source: str) -> Features | None:
         return None
 
 
-def remember_features(key: str, raw_hash: str, packed: str, source: str) -> None:
-    """Keep the stored features of a record the store just read, for :func:`features_of`."""
-    features = unpack_features(packed, key, source)
+def remember_features(key: str, raw_hash: str, packed: str, source: str,
+                      dob: str | None = None) -> None:
+    """Keep the stored features of a record the store just read, for :func:`features_of`
+    (``dob``: the record's opened date of birth)."""
+    features = unpack_features(packed, key, source, dob)
     if features is None:
         return
     if len(_PREPARED) >= PREPARED_MAX:

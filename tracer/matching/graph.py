@@ -115,7 +115,7 @@ def rebuild_graph(ws, lookup_id: str, model: MatchModel) -> dict:
                           (lookup_id,)).fetchone()
     account_id = row[0]
     cur = ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-    account = dict(zip([c[0] for c in cur.description], cur.fetchone()))
+    account = ws.dob_seal.open_row(dict(zip([c[0] for c in cur.description], cur.fetchone())))
     keys: list[str] = []
     for (payload,) in ws.conn.execute(
             "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'source_result'"
@@ -130,7 +130,8 @@ def rebuild_graph(ws, lookup_id: str, model: MatchModel) -> dict:
         found = cur.fetchone()
         if found and key not in seen:
             seen.add(key)
-            records.append(features_of(dict(zip([c[0] for c in cur.description], found))))
+            records.append(features_of(ws.dob_seal.open_row(
+                dict(zip([c[0] for c in cur.description], found)))))
     account_features = features_of(account, key=f"account:{account_id}", source="account")
     result = identify(account_features, records, model,
                       model.settings.get("term_frequencies", {}))

@@ -10,7 +10,7 @@ model calibrate`` runs it as of each outcome's date to learn what the evidence w
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
@@ -37,8 +37,9 @@ class Ranked:
 
 
 def candidate_features(rows: Iterable[Mapping[str, Any]], as_of: date) -> list[Features]:
-    """The records' features, each once, without those first seen after ``as_of``:
-    research as of a date sees only what was known by then."""
+    """The records' features, each once, as known on ``as_of``: research as of a date sees
+    only what was known by then, so a record first seen later is left out and a sighting
+    later than ``as_of`` counts as one on ``as_of``."""
     out: list[Features] = []
     seen: set[str] = set()
     for row in rows:
@@ -46,6 +47,8 @@ def candidate_features(rows: Iterable[Mapping[str, Any]], as_of: date) -> list[F
         if (f.first_seen and f.first_seen > as_of) or f.key in seen:
             continue
         seen.add(f.key)
+        if f.last_seen and f.last_seen > as_of:
+            f = replace(f, last_seen=as_of)
         out.append(f)
     return out
 

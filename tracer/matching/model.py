@@ -37,6 +37,8 @@ class MatchModel:
     prior: float
     settings: dict[str, Any] = field(default_factory=dict)
     trained_on: dict[str, Any] = field(default_factory=dict)
+    #: the workspace's model version (0: the shipped defaults, or not saved)
+    version: int = 0
 
     def __post_init__(self) -> None:
         self._compiled = [c.compile() for c in self.comparisons]

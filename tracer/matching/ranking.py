@@ -59,7 +59,7 @@ def rank_contacts(identities: Sequence[Identity], *, as_of: date,
             explanation=_explain(p, p_current, record_evidence or {}),
             record_keys=tuple(sorted({r.key for r in p.records})),
             waterfall=tuple(steps) + (("identity confidence", round(ident.confidence, 4)),),
-            phone_type=p.phone_type,
+            phone_type=p.phone_type, value_key=p.key,
             evidence=tuple(sorted((k, float(v)) for k, v in p.evidence.items() if v)),
         )
         ranked.append((p.demotion, cp))

@@ -190,12 +190,14 @@ def workspace_model(ws, *, auto_train: bool = True) -> MatchModel:
     """The latest saved model; trains and saves one first when there is none and the
     workspace holds at least :data:`AUTO_TRAIN_MIN_RECORDS` records."""
     row = ws.conn.execute(
-        "SELECT model FROM match_models ORDER BY version DESC LIMIT 1").fetchone()
+        "SELECT version, model FROM match_models ORDER BY version DESC LIMIT 1").fetchone()
     if row:
-        return MatchModel.from_dict(json.loads(row[0]))
+        model = MatchModel.from_dict(json.loads(row[1]))
+        model.version = row[0]
+        return model
     if auto_train and record_count(ws) >= AUTO_TRAIN_MIN_RECORDS:
         model = train_workspace_model(ws)
-        save_model(ws, model)
+        model.version = save_model(ws, model)
         return model
     return default_model()
 
@@ -215,7 +217,7 @@ def train_workspace_model(ws, *, max_records: int = TRAIN_MAX_RECORDS) -> MatchM
         (step,))
     rows = []
     for rid, *values in cur:
-        row = dict(zip(_RECORD_COLUMNS, values))
+        row = ws.dob_seal.open_row(dict(zip(_RECORD_COLUMNS, values)))
         row["record_id"] = str(rid)
         rows.append(row)
     if len(rows) < 2:
