@@ -198,6 +198,19 @@ def flag_account(ws, user_id: str | None, account_id: str, flag: str, *, add: bo
                              evidence=evidence, old=grant.account)
 
 
+def clear_review(ws, user_id: str | None, account_id: str, *,
+                 reason: str | None) -> list[dict[str, Any]]:
+    """Clear a pending scrub review (a possible deceased or bankruptcy match judged not
+    to be the debtor's), audited with who and why; the contacts it held are released."""
+    reason = _why(reason)
+    with Authorizer(ws).authorized(user_id, "clear-review", account_id,
+                                   reason=reason) as grant:
+        if not grant.account.get("review_reason"):
+            raise InputError(f"account {account_id} has no review pending")
+        return record_change(ws, account_id, {"review_reason": None}, actor=user_id,
+                             action="clear-review", reason=reason, old=grant.account)
+
+
 def assign_account(ws, user_id: str | None, account_id: str, to_user: str, *,
                    reason: str | None) -> list[dict[str, Any]]:
     """Assign the account to ``to_user``, an active user of a tracing role."""

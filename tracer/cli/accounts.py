@@ -1,4 +1,5 @@
-"""`tracer accounts show | list | flag | assign | set`: accounts as an audited object."""
+"""`tracer accounts show | list | flag | assign | set | clear-review`: accounts as an
+audited object."""
 
 from __future__ import annotations
 
@@ -7,8 +8,8 @@ import json
 import click
 from rich.table import Column, Table
 
-from ..accounts import (assign_account, flag_account, list_accounts, parse_assignments,
-                        set_fields, show_account)
+from ..accounts import (assign_account, clear_review, flag_account, list_accounts,
+                        parse_assignments, set_fields, show_account)
 from ..models import ACCOUNT_FLAGS
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
@@ -129,7 +130,20 @@ def accounts_set(ws, account_id, assignments, reason, user_id) -> None:
     _changes(changes, account_id)
 
 
+@click.command("clear-review")
+@click.argument("account_id")
+@reason_option
+@user_option
+@with_workspace
+def accounts_clear_review(ws, account_id, reason, user_id) -> None:
+    """Clear ACCOUNT_ID's pending scrub review (supervisors, compliance): a possible
+    deceased or bankruptcy match judged not to be the debtor.  Until then nobody
+    attaches or exports the account's contacts; if it is the debtor, flag the account
+    instead (tracer accounts flag --add bankruptcy)."""
+    _changes(clear_review(ws, user_id, account_id, reason=reason), account_id)
+
+
 def register(cli: click.Group) -> None:
     for command in (accounts_show, accounts_list, accounts_flag, accounts_assign,
-                    accounts_set):
+                    accounts_set, accounts_clear_review):
         accounts_group.add_command(command)

@@ -144,7 +144,11 @@ ACTION_TITLES = {
     "view-graph": "see this identity graph",
     "start-batch": "run batches",
     "record-consent": "record consent",
+    "clear-review": "clear a scrub review",
 }
+#: What a pending scrub review holds (``[scrubs] hold_pending_review``): acting on the
+#: contacts, not seeing them or the graph a reviewer needs.
+HELD_BY_REVIEW = ("accept-contact", "export-contacts")
 ROLE_NAMES = ("collector", "supervisor", "compliance", "data")
 _TRACING, _WORKING = ("collector", "supervisor"), ("collector", "supervisor", "compliance")
 
@@ -165,6 +169,7 @@ DEFAULT_ACTIONS = {rule.name: rule for rule in (
     ActionRule("view-graph", _WORKING, account_state=_TRACING),
     ActionRule("start-batch", ("supervisor",), scoped=False),
     ActionRule("record-consent", _WORKING),
+    ActionRule("clear-review", ("supervisor", "compliance"), needs_reason=True),
 )}
 
 
@@ -272,6 +277,12 @@ def decide_action(policy, user: dict[str, Any] | None, action: str,
                   if f.effect == "deny"]
         if denies:
             return Verdict(action, False, tuple(denies), policy.version)
+        if action in HELD_BY_REVIEW and policy.scrub_hold_pending_review \
+                and account.get("review_reason"):
+            return deny("scrub_review_pending",
+                        f"a scrub review is pending ({account['review_reason']}): a "
+                        "supervisor or compliance user clears it (tracer accounts "
+                        "clear-review) or flags the account")
     return Verdict(action, True, (Reason("permitted", f"{role} {user['id']} may {title}"),),
                    policy.version)
 

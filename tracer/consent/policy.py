@@ -58,6 +58,9 @@ class Policy:
     scrub_events: tuple[str, ...]
     scrub_min_identity_confidence: float
     scrub_review_min_identity_confidence: float = 0.3
+    #: A possible deceased or bankruptcy match holds the account's contacts (no accept,
+    #: no export) until a supervisor or compliance user clears the review.
+    scrub_hold_pending_review: bool = True
     #: who may do what besides tracing (tracer.consent.authorization)
     actions: dict[str, ActionRule] = field(default_factory=dict)
     #: flags only ``flag_removers`` may remove, with a reason
@@ -93,6 +96,8 @@ class Policy:
                     data.get("scrubs", {}).get("min_identity_confidence", 0.8)),
                 scrub_review_min_identity_confidence=float(
                     data.get("scrubs", {}).get("review_min_identity_confidence", 0.3)),
+                scrub_hold_pending_review=bool(
+                    data.get("scrubs", {}).get("hold_pending_review", True)),
                 actions=parse_actions(data.get("actions", {}), path),
                 protected_flags=tuple(data.get("accounts", {}).get(
                     "protected_flags", PROTECTED_FLAGS)),
