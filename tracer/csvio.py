@@ -327,6 +327,17 @@ def open_csv(path: str | Path, column_map: dict[str, str] | None = None) -> CsvS
     return CsvSource(path, columns, encoding, delimiter, handle, reader, raw_header)
 
 
+_QUOTED = re.compile(r"'([^']{0,80})'")
+
+
+def _mask_reason(reason: str) -> str:
+    """A reason quotes the value it refused (``unknown channel '...'``): a quoted value
+    that is a whole date may be a DOB in the wrong column, and is masked like one."""
+    reason = _QUOTED.sub(lambda m: "'XX-XX-XXXX'" if is_full_date(m.group(1))
+                         else m.group(0), reason)
+    return mask_identifiers(reason)
+
+
 class RejectReport:
     """``FILE.rejects.csv``: the source line, the reason, then the row (SSN and DOB masked)."""
 
@@ -350,7 +361,7 @@ class RejectReport:
             self._writer = safe_csv_writer(self._fh)
             self._writer.writerow(["line", "reason", *map(_mask_header, self.columns)])
         values = [_mask_cell(c, row.get(c, "")) for c in self.columns]
-        self._writer.writerow([line, mask_identifiers(reason), *values])
+        self._writer.writerow([line, _mask_reason(reason), *values])
         self.count += 1
 
     def close(self) -> None:
