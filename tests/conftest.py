@@ -67,6 +67,27 @@ class Workspace:
         return path
 
 
+def workspace_at_schema(db: Path, version: int) -> sqlite3.Connection:
+    """A workspace file (and its key) as tracer left it at schema ``version``: the way to
+    test that opening an older file migrates it.  The connection is tracer's own."""
+    import os
+    import secrets
+
+    from tracer.workspace import MIGRATIONS, _connect
+
+    key = secrets.token_hex(32)
+    key_path = db.with_name(db.name + ".key")
+    key_path.write_text(key)
+    os.chmod(key_path, 0o600)
+    conn = _connect(db, bytes.fromhex(key))
+    for number, statements in MIGRATIONS:
+        if number <= version:
+            for stmt in statements:
+                conn.execute(stmt)
+    conn.execute(f"PRAGMA user_version = {int(version)}")
+    return conn
+
+
 @pytest.fixture
 def ws(tmp_path, monkeypatch) -> Workspace:
     workspace = Workspace(tmp_path, monkeypatch)

@@ -223,21 +223,12 @@ def test_a_schema_5_trail_migrates_and_still_verifies(tmp_path):
     """Entries written before schema 8 (chain 1, a retention redaction among them) keep
     verifying; new entries are chain 2; an old entry can still be redacted, only to its
     redacted form."""
-    import secrets
-
+    from conftest import workspace_at_schema
     from tracer.consent.audit import GENESIS, AuditTrail, entry_hash, sha256_hex
-    from tracer.workspace import MIGRATIONS, open_workspace, _connect
+    from tracer.workspace import open_workspace
 
     db = tmp_path / "old.db"
-    key = secrets.token_hex(32)
-    (tmp_path / "old.db.key").write_text(key)
-    os.chmod(tmp_path / "old.db.key", 0o600)
-    conn = _connect(db, bytes.fromhex(key))
-    for version, statements in MIGRATIONS:
-        if version <= 5:
-            for stmt in statements:
-                conn.execute(stmt)
-    conn.execute("PRAGMA user_version = 5")
+    conn = workspace_at_schema(db, 5)
     prev = GENESIS
     payloads = [("decision", {"outcome": "allow", "reason": "old reason"}, "ACC-1"),
                 ("decision", {"outcome": "deny", "reason": "older"}, "ACC-2"),

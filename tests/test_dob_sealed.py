@@ -3,8 +3,6 @@ evidence in memory, never a readable column."""
 
 from __future__ import annotations
 
-import os
-import secrets
 import sqlite3
 
 import pytest
@@ -55,19 +53,12 @@ def test_a_re_delivered_record_is_unchanged_when_only_sealing_differs(loaded):
 def test_an_older_workspace_is_sealed_when_opened(tmp_path):
     """A schema-8 file with plain dates of birth: opening it seals them, zeroes the freed
     bytes, and leaves no plain date in the file, its WAL or the packed features."""
+    from conftest import workspace_at_schema
     from tracer.matching.features import features_of, pack_features
-    from tracer.workspace import MIGRATIONS, _connect, open_workspace
+    from tracer.workspace import open_workspace
 
     db = tmp_path / "old.db"
-    key = secrets.token_hex(32)
-    (tmp_path / "old.db.key").write_text(key)
-    os.chmod(tmp_path / "old.db.key", 0o600)
-    conn = _connect(db, bytes.fromhex(key))
-    for version, statements in MIGRATIONS:
-        if version <= 8:
-            for stmt in statements:
-                conn.execute(stmt)
-    conn.execute("PRAGMA user_version = 8")
+    conn = workspace_at_schema(db, 8)
     conn.execute("INSERT INTO accounts (account_id, first_name, last_name, dob, status,"
                  " row_hash, imported_at, updated_at) VALUES ('OLD-1', 'Ada', 'Byrne',"
                  " '1972-10-31', 'open', 'x', '2026-01-01', '2026-01-01')")
