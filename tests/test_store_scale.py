@@ -12,7 +12,7 @@ from tracer.imports import RowError, clean_record, import_records
 from tracer.matching import features as features_module
 from tracer.store import TRACE_BLOCKS
 from tracer.store import RecordStore
-from tracer.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
+from tracer_dev.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
 from tracer.workspace import init_workspace
 
 
@@ -132,7 +132,7 @@ def _reference_candidates(ws, query, cap):
 @pytest.mark.parametrize("cap", [5, 40, 400])
 def test_candidates_match_the_reference(tmp_path, cap):
     from tracer.store import RecordStore
-    from tracer.synthetic import generate_world
+    from tracer_dev.synthetic import generate_world
     world = generate_world(400, seed=3, account_rate=0.5)
     write_csv(tmp_path / "r.csv", world.record_rows(), RECORD_COLUMNS)
     ws, _ = init_workspace(tmp_path / "w.db")
