@@ -28,7 +28,7 @@ from .models import CandidateIdentity, ContactPoint, Decision
 from .errors import LookupFailed
 from .privacy import mask_identifiers, mask_text, record_problem
 from .sources.registry import SourceRegistry
-from .store import RecordStore, earlier_events
+from .store.sqlite.records import RecordStore, earlier_events
 
 DEFAULT_TIMEOUT = 10.0
 log = logging.getLogger("tracer.lookup")

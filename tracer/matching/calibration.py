@@ -62,7 +62,7 @@ def collect_examples(ws, model: MatchModel, contact_model: ContactModel, *,
                      accounts: Callable[[], Sequence[dict[str, Any]]] | None = None,
                      progress: Callable[[int, int], None] | None = None) -> list[Example]:
     """One example per labelled outcome whose contact tracer would have found then."""
-    from ..store import RecordStore
+    from ..store.sqlite.records import RecordStore
 
     store = RecordStore(ws)
     rows = list(accounts() if accounts else _accounts_with_outcomes(ws))

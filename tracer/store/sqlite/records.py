@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .matching.features import features_of, remember_features
-from .matching.keys import CONTACT_KEYS, RETRIEVAL_RULES, compile_rule, stored_column
-from .models import RECORD_FIELDS
+from ...matching.features import features_of, remember_features
+from ...matching.keys import CONTACT_KEYS, RETRIEVAL_RULES, compile_rule, stored_column
+from ...models import RECORD_FIELDS
 
 _RECORD_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash")
 
@@ -31,7 +31,7 @@ TRACE_BLOCKS = tuple((rule.label, *compile_rule(rule)) for rule in RETRIEVAL_RUL
 
 class RecordStore:
     def __init__(self, workspace, *, max_block: int | None = None):
-        self._conn = workspace.conn
+        self._ws = workspace
         self._open_dob = workspace.dob_seal.open
         self.max_block = MAX_BLOCK if max_block is None else max_block
 
@@ -51,7 +51,7 @@ class RecordStore:
             params = params_of(f)
             if params is None:
                 continue
-            ids = [r[0] for r in self._conn.execute(
+            ids = [r[0] for r in self._ws.conn.execute(
                 f"SELECT id FROM records WHERE {condition} ORDER BY id LIMIT ?",
                 (*params, cap + 1))]
             blocks.append((len(ids), label, ids))
@@ -81,7 +81,7 @@ class RecordStore:
         values: dict[str, set] = {c: set() for c in columns}
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            for row in self._conn.execute(
+            for row in self._ws.conn.execute(
                     f"SELECT {', '.join(columns)} FROM records WHERE id IN"
                     f" ({', '.join('?' * len(part))})", part):
                 for column, value in zip(columns, row):
@@ -94,7 +94,7 @@ class RecordStore:
             for i in range(0, len(wanted_list), 400):
                 part = wanted_list[i:i + 400]
                 groups: dict[str, list[int]] = {}
-                for rid, value in self._conn.execute(
+                for rid, value in self._ws.conn.execute(
                         f"SELECT id, {column} FROM records WHERE {column} IN"
                         f" ({', '.join('?' * len(part))})", part):
                     groups.setdefault(value, []).append(rid)
@@ -110,7 +110,7 @@ class RecordStore:
         rows: dict[int, dict[str, Any]] = {}
         for i in range(0, len(ids), 500):
             part = ids[i:i + 500]
-            for row in self._conn.execute(
+            for row in self._ws.conn.execute(
                     f"SELECT id, {', '.join(_RECORD_COLUMNS)}, features FROM records WHERE id IN"
                     f" ({', '.join('?' * len(part))})", part):
                 record = dict(zip(_RECORD_COLUMNS, row[1:-1]))
@@ -124,7 +124,7 @@ class RecordStore:
 
     def account_contacts(self, account_id: str) -> list[dict[str, Any]]:
         """The account's current and earlier contact data, newest first."""
-        cur = self._conn.execute(
+        cur = self._ws.conn.execute(
             "SELECT first_name, middle_name, last_name, suffix, dob, ssn_last4, street, unit,"
             " city, state, zip, phone, email, employer, last_activity, updated_at, imported_at"
             " FROM accounts WHERE account_id = ?", (account_id,))
@@ -138,7 +138,7 @@ class RecordStore:
         # collection activity says when it was last believed good.
         out = [{**current, "record_id": f"{account_id}:current", "first_seen": None,
                 "last_seen": current["last_activity"]}]
-        history = self._conn.execute(
+        history = self._ws.conn.execute(
             "SELECT id, street, unit, city, state, zip, phone, email, employer, replaced_at,"
             " seen_until FROM account_history WHERE account_id = ? ORDER BY id DESC",
             (account_id,))
