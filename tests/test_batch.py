@@ -11,7 +11,7 @@ import pytest
 
 from conftest import configure_sources
 
-from tracer.batch_filter import where_sql
+from tracer.store.sqlite.filters import where_sql
 from tracer.errors import InputError
 from tracer_dev.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
 

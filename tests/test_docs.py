@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracer.cli import cli
-from tracer.consent.audit import EVENT_TYPES
+from tracer.audit.trail import EVENT_TYPES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 

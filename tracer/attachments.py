@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from .accounts import field_changes
-from .consent.audit import AuditTrail, now_iso
+from .audit.trail import AuditTrail, now_iso
 from .consent.authorization import Authorizer
 from .consent.consents import NO_CONSENT, consent_for
 from .errors import InputError

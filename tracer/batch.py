@@ -31,10 +31,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .batch_filter import mentions_status, where_sql
+from .store.sqlite.filters import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
 from .matching.calibration import calibrate_workspace, needs_calibration
-from .consent.audit import AuditTrail, now_iso
+from .audit.trail import AuditTrail, now_iso
 from .consent.checkpoints import checkpoint_after, configured_key, load_private_key
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from .attachments import attach
-from .consent.audit import now_iso
+from .audit.trail import now_iso
 from .consent.gate import Gate, LookupRequest
 from .errors import AccessDenied
 from .lookup import LookupResult, Tracer, failure_text

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .consent.audit import AuditTrail
+from .audit.trail import AuditTrail
 from .consent.authorization import Authorizer
 from .errors import InputError
 from .privacy import mask_identifiers, safe_file_name

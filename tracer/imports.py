@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from .accounts import actions_for, field_changes, record_change
-from .consent.audit import AuditTrail, now_iso
-from .consent.authorization import (Authorizer, decide_action, denial_error, load_account,
-                                    load_user, with_settings)
+from .audit.trail import AuditTrail, now_iso
+from .consent.authorization import (Authorizer, decide_action, denial_error,
+                                    with_settings)
 from .csvio import (EXTRA_FIELDS, SWALLOWED, UNDECODABLE, ProblemReport, RejectReport,
                     clean_header, describe_column, open_csv, unused_columns, unused_note)
 from .errors import InputError
@@ -329,7 +329,8 @@ def import_accounts(ws, path: str | Path, *, column_map=None, actor: str | None 
     named = _named_fields(source.columns)
     via = {"import": safe_file_name(source.path.name), "file_sha256": _file_sha256(source.path)}
     seen: dict[str, int] = {}
-    user = load_user(ws.conn, actor)
+    with ws.unit_of_work() as uow:
+        user = uow.users.get(actor)
     try:
         with ws.transaction():
             for line, row, _raw in source.rows():
@@ -371,7 +372,9 @@ def _import_rights(auth, actor: str | None) -> None:
     if not any(v.allowed for v in verdicts.values()):
         verdict = verdicts["create-account"]
         auth.record_denial(verdict, actor, None)
-        raise denial_error(verdict, actor, load_user(auth.ws.conn, actor))
+        with auth.ws.unit_of_work() as uow:
+            user = uow.users.get(actor)
+        raise denial_error(verdict, actor, user)
 
 
 def _named_fields(columns) -> set[str]:
@@ -396,7 +399,8 @@ def _upsert_account(ws, auth, user, clean: dict, named: set[str], via: dict,
     """Create, change or leave one account; returns why a row was refused, if it was."""
     conn = ws.conn
     account_id = clean["account_id"]
-    existing = load_account(conn, account_id)
+    with ws.unit_of_work() as uow:
+        existing = uow.accounts.get(account_id)
     if existing is None:
         steps = [("create-account", {})]
         new = clean

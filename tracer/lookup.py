@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from .accounts import record_change
-from .consent.audit import AuditTrail, canonical_json, now_iso
+from .audit.trail import AuditTrail, canonical_json, now_iso
 from .consent.consents import contact_consents
 from .consent.gate import Gate, LookupRequest
 from .matching.contact_model import ContactModel, workspace_contact_model
@@ -28,7 +28,7 @@ from .models import CandidateIdentity, ContactPoint, Decision
 from .errors import LookupFailed
 from .privacy import mask_identifiers, mask_text, record_problem
 from .sources.registry import SourceRegistry
-from .store.sqlite.records import RecordStore, earlier_events
+from .sources.record_store import RecordStore
 
 DEFAULT_TIMEOUT = 10.0
 log = logging.getLogger("tracer.lookup")
@@ -322,7 +322,7 @@ class Tracer:
                 continue
             sure = ident.confidence >= policy.scrub_min_identity_confidence
             # A record delivered again keeps the events of its earlier versions.
-            events = sorted(set(ident.events) | earlier_events(self.ws, ident.record_keys),
+            events = sorted(set(ident.events) | self._earlier_events(ident.record_keys),
                             key=lambda e: (e[0], e[1] or ""))
             for event, when in events:
                 if event not in policy.scrub_events:
@@ -346,6 +346,10 @@ class Tracer:
         if possible and not withheld:
             result.note = ("review before contact: possible " + "; ".join(possible)).strip()
         return withheld
+
+    def _earlier_events(self, record_keys) -> set:
+        with self.ws.unit_of_work() as uow:
+            return uow.records.earlier_events(record_keys)
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:
         with self.ws.transaction() as conn:

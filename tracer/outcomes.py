@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .consent.audit import AuditTrail, now_iso
+from .audit.trail import AuditTrail, now_iso
 from .csvio import RejectReport, open_csv
 from .errors import InputError
 from .imports import (ImportResult, RowError, _check_columns, _check_shape, _check_sources,

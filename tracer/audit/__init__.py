@@ -2,5 +2,5 @@
 
 ``chain`` holds the chain's pure definitions (canonical JSON, entry hashes, the
 redacted form); the trail that appends and verifies entries is
-:class:`tracer.consent.audit.AuditTrail`.
+:class:`tracer.audit.trail.AuditTrail`.
 """

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 GENESIS = "0" * 64
@@ -24,6 +24,17 @@ ACTOR_AUTH = ("claimed", "password", "token", "none")
 KEPT_KEYS = ("outcome", "policy_version", "source", "count", "elapsed_ms", "records_sha256",
              "query_sha256", "fields", "purpose", "finding", "verdict", "kind",
              "attachment_id", "flags", "allowed_sources", "allowed_kinds", "batch_id")
+
+#: Years an inactive account's entries are kept in full before a purge may redact them
+#: (12 CFR 1006.100): verify checks a redaction against it.
+RETENTION_YEARS = 3
+
+
+def years_before(day: date, years: int) -> date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
 
 
 def canonical_json(obj: Any) -> str:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 from rich.table import Column, Table
 
-from ..consent.audit import AuditTrail
+from ..audit.trail import AuditTrail
 from ..consent.checkpoints import (KEY_ENV, generate_keypair, is_signed, load_private_key,
                                    load_public_key, public_path_for, read_checkpoint,
                                    sign_checkpoint, verify_signed_checkpoint)

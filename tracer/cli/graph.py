@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..consent.audit import AuditTrail
+from ..audit.trail import AuditTrail
 from ..consent.authorization import Authorizer
 from ..errors import InputError
 from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html

@@ -6,7 +6,7 @@ import json
 
 import click
 
-from ..consent.audit import AuditTrail
+from ..audit.trail import AuditTrail
 from ..consent.users import require_user
 from ..errors import InputError
 from ..matching.calibration import calibrate_workspace

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..consent.audit import AuditTrail
+from ..audit.trail import AuditTrail
 from ..workspace import SCHEMA_VERSION, init_workspace
 from ._common import console
 

@@ -298,18 +298,6 @@ class Grant:
     verdict: Verdict
 
 
-def load_user(conn, user_id: str | None) -> dict[str, Any] | None:
-    row = conn.execute("SELECT id, role, active FROM users WHERE id = ?",
-                       (user_id,)).fetchone()
-    return {"id": row[0], "role": row[1], "active": row[2]} if row else None
-
-
-def load_account(conn, account_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-    row = cur.fetchone()
-    return dict(zip([c[0] for c in cur.description], row)) if row else None
-
-
 class Authorizer:
     """Decides actions for one command under the rules in force; audits each denial."""
 
@@ -334,13 +322,12 @@ class Authorizer:
         if user_id not in self._noted:
             note_settings(self.ws, user_id, self.rules.fingerprint)
             self._noted.add(user_id)
-        conn = self.ws.conn
-        user = load_user(conn, user_id)
-        account = load_account(conn, account_id) if account_id is not None else None
+        with self.ws.unit_of_work() as uow:
+            user = uow.users.get(user_id)
+            account = uow.accounts.get(account_id) if account_id is not None else None
+            lookup = uow.lookups.get(lookup_id) if lookup_id is not None else None
         if lookup_id is not None and "purpose" not in facts:
-            row = conn.execute("SELECT purpose FROM lookups WHERE lookup_id = ?",
-                               (lookup_id,)).fetchone()
-            code = row[0] if row else None
+            code = lookup["purpose"] if lookup else None
             facts.update(purpose_code=code, purpose=self.rules.catalog.get(code or ""))
         verdict = decide_action(self.policy, user, action, account, **facts)
         if account_id is not None and account is None and verdict.allowed:
@@ -351,7 +338,7 @@ class Authorizer:
 
     def record_denial(self, verdict: Verdict, user_id: str, account_id: str | None,
                       lookup_id: str | None = None, **detail) -> None:
-        from .audit import AuditTrail
+        from ..audit.trail import AuditTrail
         AuditTrail(self.ws).append("access_denied", {**verdict.to_dict(), **detail},
                                    actor=user_id, account_id=account_id, lookup_id=lookup_id)
 
@@ -379,7 +366,7 @@ class Authorizer:
                    *, lookup_id: str | None = None, **facts) -> Iterator[Grant]:
         """Decide and act in one write transaction, so the account cannot change between
         the check and the action; a denial is audited after that transaction ends."""
-        with self.ws.transaction():
+        with self.ws.unit_of_work(write=True):
             verdict, user, account = self.evaluate(user_id, action, account_id,
                                                    lookup_id=lookup_id, **facts)
             if verdict.allowed:
@@ -394,8 +381,8 @@ class Authorizer:
         """Like :meth:`authorized` for a change that takes several actions:
         ``plan(account)`` lists ``(action, facts)`` from the account as read in the
         transaction; every one must be allowed."""
-        with self.ws.transaction() as conn:
-            account = load_account(conn, account_id)
+        with self.ws.unit_of_work(write=True) as uow:
+            account = uow.accounts.get(account_id)
             steps = plan(account) if account is not None else [("read-account", {})]
             for action, step_facts in steps:
                 verdict, user, account = self.evaluate(user_id, action, account_id,

@@ -18,7 +18,7 @@ from typing import Any
 from ..errors import InputError
 from ..matching.normalize import normalize_email, normalize_phone
 from ..privacy import refuse_sensitive_text
-from .audit import AuditTrail, now_iso
+from ..audit.trail import AuditTrail, now_iso
 from .authorization import Authorizer
 
 CHANNELS = ("phone", "text", "email")

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..models import Decision, Reason
 from ..privacy import refuse_sensitive_text, refuse_sensitive_value
-from .audit import AuditTrail, now_iso
+from ..audit.trail import AuditTrail, now_iso
 from .fingerprint import given_fingerprint, note_settings, rules_in_force
 from .policy import REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan
 from .purposes import PurposeCatalog

@@ -62,7 +62,7 @@ def collect_examples(ws, model: MatchModel, contact_model: ContactModel, *,
                      accounts: Callable[[], Sequence[dict[str, Any]]] | None = None,
                      progress: Callable[[int, int], None] | None = None) -> list[Example]:
     """One example per labelled outcome whose contact tracer would have found then."""
-    from ..store.sqlite.records import RecordStore
+    from ..sources.record_store import RecordStore
 
     store = RecordStore(ws)
     rows = list(accounts() if accounts else _accounts_with_outcomes(ws))
@@ -241,7 +241,7 @@ def needs_calibration(ws) -> bool:
 
 def calibrate_workspace(ws, *, actor: str | None, progress=None) -> tuple[ContactModel, dict]:
     """Fit, save as the next contact model version and audit ``model_calibrated``."""
-    from ..consent.audit import AuditTrail
+    from ..audit.trail import AuditTrail
     from ..outcomes import outcomes_seen
     from .contact_model import save_contact_model
     from .training import workspace_model

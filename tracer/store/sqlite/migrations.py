@@ -214,7 +214,7 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
            END""",
     ]),
     (8, [
-        # An audit chain a writer cannot quietly rewrite (tracer/consent/audit.py).
+        # An audit chain a writer cannot quietly rewrite (tracer/audit/trail.py).
         # chain 2 entries hash also how the actor was identified (actor_auth) and the
         # SHA-256 of the payload's redacted form (redacted_sha256), so a redaction can
         # only ever put that form in its place.  Entries written before keep chain 1;

@@ -1,89 +1,98 @@
-"""A read-only view of the workspace's records for source adapters.
+"""The ``records`` table (and ``record_history``): bulk import, and the indexed blocks a
+trace retrieves its candidates by.
 
-Sources never see the database; they get this narrow object instead.  Queries use the
-blocking keys precomputed at import (``matching.keys``) so one trace against a million
-records touches only the indexed blocks it needs.
+A trace's candidates are records sharing a retrieval rule's key with the query
+(:data:`tracer.matching.keys.RETRIEVAL_RULES`), each rule compiled here to a condition
+over the ``k_*`` columns precomputed at import, so one trace against a million records
+touches only the indexed blocks it needs (tests/test_store_scale.py checks the plans).
 """
 
 from __future__ import annotations
 
-from typing import Any
+import sqlite3
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
-from ...matching.features import features_of, remember_features
-from ...matching.keys import CONTACT_KEYS, RETRIEVAL_RULES, compile_rule, stored_column
+from ...matching.blocking import BlockingRule
+from ...matching.features import Features
+from ...matching.keys import (CONTACT_KEYS, KEY_COLUMNS, RETRIEVAL_RULES, STORED_KEYS,
+                              stored_column)
 from ...models import RECORD_FIELDS
 
 _RECORD_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash")
+#: What an import writes per record, in this order.
+IMPORT_COLUMNS = ("source", *RECORD_FIELDS, "raw_hash", "imported_at", "features", *KEY_COLUMNS)
+# A re-delivered record (same source and record_id, other content) replaces the stored
+# one in place; the trigger `records_keep_history` (migration 7) keeps the earlier
+# version in record_history first.  The same content again changes nothing.
+_UPSERT = (
+    f"INSERT INTO records ({', '.join(IMPORT_COLUMNS)}) "
+    f"VALUES ({', '.join('?' * len(IMPORT_COLUMNS))}) ON CONFLICT(source, record_id) DO UPDATE"
+    " SET " + ", ".join(f"{c} = excluded.{c}" for c in IMPORT_COLUMNS
+                        if c not in ("source", "record_id"))
+    + " WHERE records.raw_hash IS NOT excluded.raw_hash")
+#: Columns a model trains on.
+TRAINING_COLUMNS = ("record_id", "source", "first_name", "middle_name", "last_name", "suffix",
+                    "full_name", "dob", "ssn_last4", "street", "unit", "city", "state", "zip",
+                    "phone", "phone_type", "email")
 
 
-#: A block with more records than this is a crowd, not a key (a common surname and
-#: first name, a phone number shared by hundreds): it is skipped when a smaller block
-#: exists, because scoring every pair in it costs more than it finds.
-MAX_BLOCK = 50
-#: The most records a second hop adds (records sharing a candidate's phone, email or
-#: address), and the most records one such value may carry to be followed: a number on
-#: hundreds of records is a switchboard, not a person's.
-MAX_SECOND_HOP = 150
-MAX_SHARED = 12
+def compile_rule(rule: BlockingRule) -> tuple[str, Callable[[Features], tuple | None]]:
+    """(SQL condition over the records table, features -> its parameters or None when a
+    column is missing) for a rule whose columns are all stored keys."""
+    missing = [c for c in rule.columns if c not in STORED_KEYS]
+    if missing:
+        raise ValueError(f"rule {rule.label!r}: {', '.join(missing)} not stored as keys")
+    columns = [STORED_KEYS[c][0] for c in rule.columns]
+    getters = [STORED_KEYS[c][1] for c in rule.columns]
+    condition = " AND ".join(f"{c} = ?" for c in columns)
+
+    def params_of(f: Features) -> tuple | None:
+        values = tuple(get(f) for get in getters)
+        return None if any(v in (None, "") for v in values) else values
+    return condition, params_of
+
+
 #: The retrieval rules, compiled once to SQL over the stored keys.
 TRACE_BLOCKS = tuple((rule.label, *compile_rule(rule)) for rule in RETRIEVAL_RULES)
 
 
-class RecordStore:
-    def __init__(self, workspace, *, max_block: int | None = None):
-        self._ws = workspace
-        self._open_dob = workspace.dob_seal.open
-        self.max_block = MAX_BLOCK if max_block is None else max_block
+def _marks(items: Sequence[Any]) -> str:
+    return ", ".join("?" * len(items))
 
-    def candidates(self, query: dict[str, Any], *, cap: int = 400,
-                   second_hop: bool = True) -> list[dict[str, Any]]:
-        """Records sharing any retrieval rule's key with ``query``
-        (:data:`.matching.keys.RETRIEVAL_RULES`): smallest blocks first, blocks over
-        ``max_block`` records skipped unless none is smaller, at most ``cap``; then (with
-        ``second_hop``) up to :data:`MAX_SECOND_HOP` records sharing a phone, email or
-        address with those.
 
-        Each block is read once, as ids from its index (covering: no table rows), which
-        also gives its size; only the chosen rows are then fetched, in one query."""
-        f = features_of(query, key="query", source="query")
-        blocks = []
+class SqliteRecords:
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    # -- a trace's candidates -----------------------------------------------------------
+    def blocks(self, f: Features, limit: int) -> list[tuple[int, str, list[int]]]:
+        """(size, rule label, record ids) of each retrieval rule's block for features
+        ``f``, at most ``limit`` ids each.  Read as ids from the rule's index (covering:
+        no table rows), which also gives the block's size."""
+        out = []
         for label, condition, params_of in TRACE_BLOCKS:
             params = params_of(f)
             if params is None:
                 continue
-            ids = [r[0] for r in self._ws.conn.execute(
+            ids = [r[0] for r in self.conn.execute(
                 f"SELECT id FROM records WHERE {condition} ORDER BY id LIMIT ?",
-                (*params, cap + 1))]
-            blocks.append((len(ids), label, ids))
-        blocks.sort(key=lambda b: b[0])
-        if blocks and blocks[0][0] <= self.max_block:
-            blocks = [b for b in blocks if b[0] <= self.max_block]
-        else:
-            blocks = blocks[:1]
-        chosen: set[int] = set()
-        for _count, _label, ids in blocks:
-            if len(chosen) >= cap:
-                break
-            chosen.update(ids[:cap - len(chosen)])
-        rows = self._rows(sorted(chosen))
-        if second_hop:
-            rows += self._rows(self._second_hop(sorted(chosen), min(MAX_SECOND_HOP, cap)))
-        return rows
+                (*params, limit))]
+            out.append((len(ids), label, ids))
+        return out
 
-    def _second_hop(self, ids: list[int], cap: int) -> list[int]:
-        """Records that share a phone, email or address with the candidates ``ids``, not
-        among them: whoever else was seen with the debtor's number or at the debtor's
-        address (a reassigned number's new holder, a new occupant).  Values carried by
-        more than :data:`MAX_SHARED` records are not followed; rarer values first."""
+    def sharing_contacts(self, ids: Sequence[int], cap: int, max_shared: int) -> list[int]:
+        """Records that share a phone, email or address with the records ``ids``, not
+        among them; values carried by more than ``max_shared`` records are not followed;
+        rarer values first, at most ``cap``."""
         if not ids:
             return []
         columns = [stored_column(name) for name in CONTACT_KEYS]
         values: dict[str, set] = {c: set() for c in columns}
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            for row in self._ws.conn.execute(
-                    f"SELECT {', '.join(columns)} FROM records WHERE id IN"
-                    f" ({', '.join('?' * len(part))})", part):
+            part = list(ids[i:i + 500])
+            for row in self.conn.execute(
+                    f"SELECT {', '.join(columns)} FROM records WHERE id IN ({_marks(part)})",
+                    part):
                 for column, value in zip(columns, row):
                     if value:
                         values[column].add(value)
@@ -94,76 +103,105 @@ class RecordStore:
             for i in range(0, len(wanted_list), 400):
                 part = wanted_list[i:i + 400]
                 groups: dict[str, list[int]] = {}
-                for rid, value in self._ws.conn.execute(
-                        f"SELECT id, {column} FROM records WHERE {column} IN"
-                        f" ({', '.join('?' * len(part))})", part):
+                for rid, value in self.conn.execute(
+                        f"SELECT id, {column} FROM records WHERE {column} IN ({_marks(part)})",
+                        part):
                     groups.setdefault(value, []).append(rid)
                 for members in groups.values():
-                    if len(members) > MAX_SHARED:
+                    if len(members) > max_shared:
                         continue
                     for rid in members:
                         if rid not in known:
-                            found[rid] = min(found.get(rid, MAX_SHARED), len(members))
+                            found[rid] = min(found.get(rid, max_shared), len(members))
         return sorted(sorted(found, key=lambda rid: (found[rid], rid))[:cap])
 
-    def _rows(self, ids: list[int]) -> list[dict[str, Any]]:
-        rows: dict[int, dict[str, Any]] = {}
+    def rows(self, ids: Sequence[int]) -> list[tuple[dict[str, Any], str | None]]:
+        """(record, its packed features or None) for ``ids``, in that order."""
+        rows: dict[int, tuple[dict[str, Any], str | None]] = {}
         for i in range(0, len(ids), 500):
-            part = ids[i:i + 500]
-            for row in self._ws.conn.execute(
-                    f"SELECT id, {', '.join(_RECORD_COLUMNS)}, features FROM records WHERE id IN"
-                    f" ({', '.join('?' * len(part))})", part):
-                record = dict(zip(_RECORD_COLUMNS, row[1:-1]))
-                record["dob"] = self._open_dob(record["dob"])
-                if row[-1] is not None:
-                    remember_features(f"{record['source']}:{record['record_id']}",
-                                      record["raw_hash"], row[-1], record["source"],
-                                      record["dob"])
-                rows[row[0]] = record
+            part = list(ids[i:i + 500])
+            for row in self.conn.execute(
+                    f"SELECT id, {', '.join(_RECORD_COLUMNS)}, features FROM records"
+                    f" WHERE id IN ({_marks(part)})", part):
+                rows[row[0]] = (dict(zip(_RECORD_COLUMNS, row[1:-1])), row[-1])
         return [rows[i] for i in ids]
 
-    def account_contacts(self, account_id: str) -> list[dict[str, Any]]:
-        """The account's current and earlier contact data, newest first."""
-        cur = self._ws.conn.execute(
-            "SELECT first_name, middle_name, last_name, suffix, dob, ssn_last4, street, unit,"
-            " city, state, zip, phone, email, employer, last_activity, updated_at, imported_at"
-            " FROM accounts WHERE account_id = ?", (account_id,))
-        cols = [c[0] for c in cur.description]
+    # -- single records ------------------------------------------------------------------
+    def by_key(self, source: str, record_id: str) -> dict[str, Any] | None:
+        cur = self.conn.execute("SELECT * FROM records WHERE source = ? AND record_id = ?",
+                                (source, record_id))
         row = cur.fetchone()
-        if row is None:
-            return []
-        current = dict(zip(cols, row))
-        current["dob"] = self._open_dob(current["dob"])
-        # The creditor's data carries no observation dates of its own: only the last
-        # collection activity says when it was last believed good.
-        out = [{**current, "record_id": f"{account_id}:current", "first_seen": None,
-                "last_seen": current["last_activity"]}]
-        history = self._ws.conn.execute(
-            "SELECT id, street, unit, city, state, zip, phone, email, employer, replaced_at,"
-            " seen_until FROM account_history WHERE account_id = ? ORDER BY id DESC",
-            (account_id,))
-        for hid, *values, replaced_at, seen_until in history:
-            item = dict(zip(("street", "unit", "city", "state", "zip", "phone", "email",
-                             "employer"), values))
-            for name_col in ("first_name", "middle_name", "last_name", "suffix", "dob",
-                             "ssn_last4"):
-                item[name_col] = current[name_col]
-            item.update(record_id=f"{account_id}:history:{hid}", first_seen=None,
-                        last_seen=seen_until)
-            out.append(item)
+        return dict(zip([c[0] for c in cur.description], row)) if row else None
+
+    def earlier_events(self, record_keys: Iterable[str]) -> set[tuple[str, str | None]]:
+        """``(event, event_date)`` of the earlier versions of these records (``source:id``
+        keys): a re-delivery replaces a record, but an event once reported still counts."""
+        out: set[tuple[str, str | None]] = set()
+        if self.conn.execute("SELECT 1 FROM record_history LIMIT 1").fetchone() is None:
+            return out
+        for key in record_keys:
+            source, _, record_id = key.partition(":")
+            out.update(self.conn.execute(
+                "SELECT event, event_date FROM record_history WHERE source = ? AND"
+                " record_id = ? AND event IS NOT NULL", (source, record_id)).fetchall())
         return out
 
+    def count(self) -> int:
+        return self.conn.execute("SELECT count(*) FROM records").fetchone()[0]
 
-def earlier_events(workspace, record_keys) -> set[tuple[str, str | None]]:
-    """``(event, event_date)`` of the earlier versions of these records (``source:id``
-    keys): a re-delivery replaces a record, but an event once reported still counts."""
-    out: set[tuple[str, str | None]] = set()
-    conn = workspace.conn
-    if conn.execute("SELECT 1 FROM record_history LIMIT 1").fetchone() is None:
-        return out
-    for key in record_keys:
-        source, _, record_id = key.partition(":")
-        out.update(conn.execute(
-            "SELECT event, event_date FROM record_history WHERE source = ? AND record_id = ?"
-            " AND event IS NOT NULL", (source, record_id)).fetchall())
-    return out
+    def sample(self, step: int) -> Iterator[dict[str, Any]]:
+        """Every ``step``-th record (by id), ``TRAINING_COLUMNS`` with its row id as
+        ``record_id``: an even spread of the table to train on."""
+        cur = self.conn.execute(
+            f"SELECT id, {', '.join(TRAINING_COLUMNS)} FROM records WHERE id % ? = 0"
+            " ORDER BY id", (step,))
+        for rid, *values in cur:
+            row = dict(zip(TRAINING_COLUMNS, values))
+            row["record_id"] = str(rid)
+            yield row
+
+    # -- importing -----------------------------------------------------------------------
+    def history_mark(self) -> int:
+        """The newest record_history id: what an import's replaced versions follow."""
+        return self.conn.execute("SELECT coalesce(max(id), 0) FROM record_history").fetchone()[0]
+
+    def replaced_since(self, mark: int) -> int:
+        return self.conn.execute("SELECT count(*) FROM record_history WHERE id > ?",
+                                 (mark,)).fetchone()[0]
+
+    def upsert(self, rows: Sequence[Sequence[Any]]) -> int:
+        """Insert records (``IMPORT_COLUMNS`` rows), replacing a stored record of the same
+        source and record_id whose content differs; returns SQLite's change count (a
+        replacement counts twice: the row and its history)."""
+        before = self.conn.total_changes
+        self.conn.executemany(_UPSERT, rows)
+        return self.conn.total_changes - before
+
+    def begin_import(self) -> int:
+        """Make room for one import on this connection: a temporary table of the
+        record_ids seen so far (constant memory) and a 256 MB page cache for the
+        indexes; returns the previous cache size for :meth:`end_import`."""
+        cache = self.conn.execute("PRAGMA cache_size").fetchone()[0]
+        self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_ids"
+                          " (record_id TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
+        self.conn.execute("DELETE FROM temp.import_ids")
+        self.conn.execute("PRAGMA cache_size = -262144")
+        return cache
+
+    def seen_in_import(self, ids: Sequence[str]) -> dict[str, int]:
+        """Which of ``ids`` the import already had, with their lines."""
+        found: dict[str, int] = {}
+        for i in range(0, len(ids), 500):
+            part = list(ids[i:i + 500])
+            found.update(self.conn.execute(
+                f"SELECT record_id, line FROM temp.import_ids WHERE record_id IN"
+                f" ({_marks(part)})", part).fetchall())
+        return found
+
+    def note_in_import(self, ids_and_lines: Sequence[tuple[str, int]]) -> None:
+        self.conn.executemany("INSERT INTO temp.import_ids VALUES (?, ?)", ids_and_lines)
+
+    def end_import(self, cache: int) -> None:
+        if not self.conn.in_transaction:
+            self.conn.execute("DROP TABLE IF EXISTS temp.import_ids")
+        self.conn.execute(f"PRAGMA cache_size = {int(cache)}")
