@@ -16,7 +16,8 @@ import json
 from typing import Any
 
 from .audit.trail import AuditTrail, now_iso
-from .consent.authorization import Authorizer, decide_action, flags_of
+from .consent.authorization import decide_action, flags_of
+from .consent.authorizer import Authorizer
 from .consent.users import get_user
 from .errors import InputError
 from .models import ACCOUNT_FLAGS
@@ -220,7 +221,7 @@ def assign_account(ws, user_id: str | None, account_id: str, to_user: str, *,
 def cleaned_fields(ws, account: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     """``FIELD=VALUE`` text read as an import reads the same column (dates, state, zip,
     phone, email, balance, an SSN to last four and a keyed hash); InputError if not."""
-    from .imports import RowError, clean_account
+    from .cleaning import RowError, clean_account
 
     unknown = [f for f in values if f not in SETTABLE]
     if unknown:

@@ -38,7 +38,7 @@ from .audit.trail import AuditTrail, now_iso
 from .consent.checkpoints import checkpoint_after, configured_key, load_private_key
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
-from .consent.authorization import Authorizer
+from .consent.authorizer import Authorizer
 from .csvio import clean_header, sniff_csv
 from .errors import InputError, LookupFailed, TracerError
 from .models import ACCOUNT_ID

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .audit.trail import AuditTrail
-from .consent.authorization import Authorizer
+from .consent.authorizer import Authorizer
 from .errors import InputError
 from .privacy import mask_identifiers, safe_file_name
 from .outputs import open_private, safe_csv_writer, spreadsheet_safe  # noqa: F401 (API)

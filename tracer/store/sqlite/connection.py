@@ -162,12 +162,20 @@ class Connections:
 
     def close(self) -> None:
         """Close this thread's connection.  Other threads' connections close when their
-        threads end (SQLite objects may not be touched from another thread)."""
+        threads end (SQLite objects may not be touched from another thread), so the WAL
+        is checkpointed first: the database file alone then holds every committed write,
+        as it did when the last connection closed (a copy or backup of it is complete)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             self._local.conn = None
             self._local.db = None
-            conn.close()
+            try:
+                if not conn.in_transaction:
+                    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.DatabaseError:
+                pass                    # a busy reader elsewhere: SQLite checkpoints later
+            finally:
+                conn.close()
 
 
 def rows_as_dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
