@@ -142,13 +142,35 @@ class Tracer:
         self.gate = gate or Gate(workspace)
         self.registry = registry or SourceRegistry(
             RecordStore(workspace), cache_dir=workspace.path.with_name(workspace.path.name + ".cache"))
-        if model is None:
-            from .matching.training import workspace_model
-            model = workspace_model(workspace)
-        self.model = model
-        self.contact_model = contact_model or workspace_contact_model(workspace)
+        # The models are read (and the match model trained, on a large workspace that
+        # has none) at the first lookup, not here: constructing a Tracer stays cheap.
+        self._model = model
+        self._contact_model = contact_model
         #: Store each lookup's identity graph for `tracer graph` (batches switch it off).
         self.persist_graphs = True
+
+    @property
+    def model(self) -> MatchModel:
+        """The workspace's match model, loaded (or trained) on first use."""
+        if self._model is None:
+            from .matching.training import workspace_model
+            self._model = workspace_model(self.ws)
+        return self._model
+
+    @model.setter
+    def model(self, value: MatchModel) -> None:
+        self._model = value
+
+    @property
+    def contact_model(self) -> ContactModel:
+        """The workspace's contact model, loaded on first use."""
+        if self._contact_model is None:
+            self._contact_model = workspace_contact_model(self.ws)
+        return self._contact_model
+
+    @contact_model.setter
+    def contact_model(self, value: ContactModel) -> None:
+        self._contact_model = value
 
     def trace(self, account_id: str, *, user_id: str | None, purpose: str, reason: str,
               as_of: date | None = None, judgment_ref: str | None = None,
