@@ -101,11 +101,17 @@ class SqliteLookups:
 
     def export_rows(self, *, account_id: str | None = None,
                     batch_id: str | None = None) -> Iterator[tuple]:
-        """The contact points of those lookups, ``EXPORT_COLUMNS``, by account, kind, rank."""
+        """The contact points of those lookups, by account, kind, rank: ``EXPORT_COLUMNS``,
+        then the line type and the value's latest outcome on any account
+        (``"wrong_party 2024-03-03"``, `` (another account)`` when not this one's)."""
         latest, params = self._latest_completed(account_id, batch_id)
         return self.conn.execute(
             f"SELECT c.account_id, c.lookup_id, c.kind, c.rank, c.value, c.confidence,"
-            f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation"
+            f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation,"
+            f" c.phone_type, (SELECT o.outcome || ' ' || o.date ||"
+            f"   CASE WHEN o.account_id = c.account_id THEN '' ELSE ' (another account)' END"
+            f"   FROM outcomes o WHERE o.channel = c.kind AND o.value_key = c.value_key"
+            f"   ORDER BY o.date DESC, o.id DESC LIMIT 1)"
             f" FROM ({latest}) x JOIN contact_results c ON c.lookup_id = x.lookup_id"
             f" ORDER BY c.account_id, c.kind, c.rank", params)
 
