@@ -122,7 +122,7 @@ def train_model(db: Path) -> float:
     """Train and save the workspace's match model once, as a deployment would (the first
     lookup in a workspace without one trains it), so runs measure lookups, not training."""
     run = measured([PYTHON, "-c", "import sys; from tracer.workspace import open_workspace;"
-                    " from tracer.matching.training import workspace_model;"
+                    " from tracer.matching.model_store import workspace_model;"
                     " workspace_model(open_workspace(sys.argv[1]))", str(db)])
     return run["wall_s"]
 

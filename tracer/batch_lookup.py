@@ -56,24 +56,19 @@ class BatchGate(Gate):
         self.batch = batch
 
     def open_lookup(self, req: LookupRequest, sources):
-        with self.ws.transaction() as conn:
-            row = conn.execute(
-                "SELECT status FROM batch_items WHERE batch_id = ? AND account_id = ?",
-                (self.batch.batch_id, req.account_id)).fetchone()
-            if row is None or row[0] != "pending":
+        batch_id = self.batch.batch_id
+        with self.ws.unit_of_work(write=True) as uow:
+            if uow.batches.item_status(batch_id, req.account_id) != "pending":
                 raise ItemNotPending(req.account_id)
             lookup_id, decision = super().open_lookup(req, sources)
             if decision.allowed:
-                conn.execute("UPDATE batch_items SET status = 'open', lookup_id = ?, error = NULL"
-                             " WHERE batch_id = ? AND account_id = ?",
-                             (lookup_id, self.batch.batch_id, req.account_id))
+                uow.batches.update_item(batch_id, req.account_id, {
+                    "status": "open", "lookup_id": lookup_id, "error": None})
             else:
-                conn.execute(
-                    "UPDATE batch_items SET status = 'done', lookup_id = ?, result = 'denied',"
-                    " reasons = ?, contacts = 0, attached = 0, error = NULL, done_at = ?"
-                    " WHERE batch_id = ? AND account_id = ?",
-                    (lookup_id, ";".join(r.code for r in decision.reasons), now_iso(),
-                     self.batch.batch_id, req.account_id))
+                uow.batches.update_item(batch_id, req.account_id, {
+                    "status": "done", "lookup_id": lookup_id, "result": "denied",
+                    "reasons": ";".join(r.code for r in decision.reasons), "contacts": 0,
+                    "attached": 0, "error": None, "done_at": now_iso()})
         return lookup_id, decision
 
 
@@ -112,12 +107,11 @@ class BatchTracer(Tracer):
     def rerun(self, lookup_id: str) -> LookupResult:
         """Finish a lookup whose decision was committed before a crash: same lookup id,
         same decision, sources and matching run again (see the module docstring)."""
-        account_id, user_id, as_of, status = self.ws.conn.execute(
-            "SELECT account_id, user_id, as_of, status FROM lookups WHERE lookup_id = ?",
-            (lookup_id,)).fetchone()
-        payload = self.ws.conn.execute(
-            "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'decision'",
-            (lookup_id,)).fetchone()[0]
+        with self.ws.unit_of_work() as uow:
+            lookup = uow.lookups.get(lookup_id)
+            payload = uow.audit.payload_of(lookup_id, "decision")
+        account_id, user_id, as_of, status = (lookup[c] for c in ("account_id", "user_id",
+                                                                   "as_of", "status"))
         decision = decision_from_dict(json.loads(payload))
         result = LookupResult(lookup_id, account_id, decision, as_of)
         if status != "decided":   # cannot happen (same transaction); never store twice
@@ -128,17 +122,15 @@ class BatchTracer(Tracer):
     def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
         """The lookup ends ``failed`` and its item ``done`` (result ``failed``), in one
         transaction: a resume never re-runs a lookup that already failed."""
-        with self.ws.transaction() as conn:
+        with self.ws.unit_of_work(write=True) as uow:
             super()._fail(result, exc, user_id)
-            conn.execute(
-                "UPDATE batch_items SET status = 'done', result = 'failed', error = ?,"
-                " contacts = 0, attached = 0, done_at = ? WHERE batch_id = ? AND"
-                " account_id = ? AND lookup_id = ?",
-                (failure_text(exc), now_iso(), self.batch.batch_id, result.account_id,
-                 result.lookup_id))
+            uow.batches.update_item(self.batch.batch_id, result.account_id, {
+                "status": "done", "result": "failed", "error": failure_text(exc),
+                "contacts": 0, "attached": 0, "done_at": now_iso()},
+                lookup_id=result.lookup_id)
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:
-        with self.ws.transaction() as conn:
+        with self.ws.unit_of_work(write=True) as uow:
             super()._store(result, user_id)
             attached = self._attach(result)
             best = max((c.confidence for c in result.contacts), default=0.0)
@@ -146,14 +138,10 @@ class BatchTracer(Tracer):
                     else "nothing_found" if not result.contacts
                     else "located" if best >= USABLE else "nothing_current")
             errors = ";".join(s.source for s in result.sources if s.error) or None
-            conn.execute(
-                "UPDATE batch_items SET status = 'done', result = ?, source_errors = ?,"
-                " contacts = ?, attached = ?, error = NULL, done_at = ?"
-                # by account: (batch_id, account_id) is unique and indexed, while
-                # lookup_id is not, and a scan of the batch per lookup is quadratic
-                " WHERE batch_id = ? AND account_id = ? AND lookup_id = ?",
-                (kind, errors, len(result.contacts), attached, now_iso(),
-                 self.batch.batch_id, result.account_id, result.lookup_id))
+            uow.batches.update_item(self.batch.batch_id, result.account_id, {
+                "status": "done", "result": kind, "source_errors": errors,
+                "contacts": len(result.contacts), "attached": attached, "error": None,
+                "done_at": now_iso()}, lookup_id=result.lookup_id)
 
     def _attach(self, result: LookupResult) -> int:
         """Rank-1 contacts at or above the batch's threshold, as the batch's judgement;

@@ -153,7 +153,7 @@ class Tracer:
     def model(self) -> MatchModel:
         """The workspace's match model, loaded (or trained) on first use."""
         if self._model is None:
-            from .matching.training import workspace_model
+            from .matching.model_store import workspace_model
             self._model = workspace_model(self.ws)
         return self._model
 
@@ -196,8 +196,8 @@ class Tracer:
             self._match_and_rank(result, account, rows, as_of, user_id)
             result.consent = contact_consents(self.ws, result.account_id, result.contacts)
         except self.FAILS_ON as exc:
-            if self.ws.conn.in_transaction:      # nothing half-written is kept
-                self.ws.conn.execute("ROLLBACK")
+            if self.ws.in_transaction:           # nothing half-written is kept
+                self.ws.rollback()
             self._fail(result, exc, user_id)
             if not isinstance(exc, Exception):   # Ctrl-C: recorded, then still an interrupt
                 raise
@@ -209,9 +209,8 @@ class Tracer:
     def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
         log.error("lookup %s failed: %s", result.lookup_id, failure_text(exc))
         log.debug("lookup %s failure", result.lookup_id, exc_info=exc)
-        with self.ws.transaction() as conn:
-            conn.execute("UPDATE lookups SET status = 'failed', completed_at = ?"
-                         " WHERE lookup_id = ?", (now_iso(), result.lookup_id))
+        with self.ws.unit_of_work(write=True) as uow:
+            uow.lookups.finish(result.lookup_id, "failed", completed_at=now_iso())
             self.audit.append("lookup_failed", {"error": failure_text(exc)}, actor=user_id,
                               account_id=result.account_id, lookup_id=result.lookup_id)
 
@@ -234,9 +233,9 @@ class Tracer:
         return rows
 
     def _account(self, account_id: str) -> dict[str, Any]:
-        cur = self.ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-        return self.ws.dob_seal.open_row(dict(zip([c[0] for c in cur.description],
-                                                  cur.fetchone())))
+        with self.ws.unit_of_work() as uow:
+            account = uow.accounts.get(account_id)
+        return self.ws.dob_seal.open_row(account.to_dict())
 
     def _ask(self, name: str, fields: tuple[str, ...], account: dict[str, Any],
              lookup_id: str, user_id: str | None):
@@ -325,10 +324,8 @@ class Tracer:
         self._store(result, user_id)
 
     def _rejected(self, account_id: str) -> set[tuple[str, str]]:
-        rows = self.ws.conn.execute(
-            "SELECT kind, value FROM judgements WHERE account_id = ? AND verdict = 'reject'",
-            (account_id,)).fetchall()
-        return {(k, v) for k, v in rows}
+        with self.ws.unit_of_work() as uow:
+            return uow.lookups.rejected(account_id)
 
     def _scrub(self, result: LookupResult, account: dict[str, Any], user_id) -> list[str]:
         """Deceased or bankruptcy events on a matched identity withhold the contacts;
@@ -357,7 +354,7 @@ class Tracer:
         if withheld or possible:
             action = ("contacts withheld; account flagged for review" if withheld
                       else "possible match: account flagged for review; contacts kept")
-            with self.ws.transaction():
+            with self.ws.unit_of_work(write=True):
                 record_change(self.ws, account["account_id"],
                               {"review_reason": "; ".join(withheld or possible)},
                               actor=user_id, action="scrub", reason=action,
@@ -374,18 +371,18 @@ class Tracer:
             return uow.records.earlier_events(record_keys)
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:
-        with self.ws.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO contact_results (lookup_id, account_id, kind, rank, value,"
-                " confidence, identity_confidence, sources, first_seen, last_seen, explanation,"
-                " detail, phone_type, value_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(result.lookup_id, result.account_id, c.kind, c.rank, c.value, c.confidence,
-                  c.identity_confidence, ";".join(c.sources), c.first_seen, c.last_seen,
-                  c.explanation, canonical_json({"waterfall": c.waterfall,
-                                                 "record_keys": c.record_keys,
-                                                 "evidence": dict(c.evidence)}),
-                  c.phone_type, c.value_key)
-                 for c in result.contacts])
+        with self.ws.unit_of_work(write=True) as uow:
+            uow.lookups.add_results([{
+                "lookup_id": result.lookup_id, "account_id": result.account_id,
+                "kind": c.kind, "rank": c.rank, "value": c.value, "confidence": c.confidence,
+                "identity_confidence": c.identity_confidence, "sources": ";".join(c.sources),
+                "first_seen": c.first_seen, "last_seen": c.last_seen,
+                "explanation": c.explanation,
+                "detail": canonical_json({"waterfall": c.waterfall,
+                                          "record_keys": c.record_keys,
+                                          "evidence": dict(c.evidence)}),
+                "phone_type": c.phone_type, "value_key": c.value_key}
+                for c in result.contacts])
             self.audit.append("candidates_ranked", {
                 "identities": [{"id": i.identity_id, "confidence": i.confidence,
                                 "records": len(i.record_keys)} for i in result.identities],
@@ -397,9 +394,9 @@ class Tracer:
                 # what scored them, so a score can be reproduced during an audit
                 "models": {"match": self.model.version, "contact": self.contact_model.version},
             }, actor=user_id, account_id=result.account_id, lookup_id=result.lookup_id)
-            conn.execute("UPDATE lookups SET status = ?, completed_at = ? WHERE lookup_id = ?",
-                         ("withheld" if result.withheld else "completed", now_iso(),
-                          result.lookup_id))
+            uow.lookups.finish(result.lookup_id,
+                               "withheld" if result.withheld else "completed",
+                               completed_at=now_iso())
 
     def close(self) -> None:
         """Nothing to release today; kept so callers need not change when sources pool."""

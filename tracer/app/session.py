@@ -85,7 +85,7 @@ class Session:
     def train_model(self):
         """Train the match model on the records, save it as the next version, audit it;
         returns ``(model, version)``."""
-        from ..matching.training import record_count, save_model, train_workspace_model
+        from ..matching.model_store import record_count, save_model, train_workspace_model
         count = record_count(self.store)
         if count < 2:
             what = "no records" if count == 0 else "only one record"
@@ -163,7 +163,7 @@ class Session:
         ``lookup_id``), rendered as ``json`` or ``html``, masked, and audited as an
         export; returns ``(lookup_id, text)``."""
         from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
-        from ..matching.training import workspace_model
+        from ..matching.model_store import workspace_model
         from ..privacy import mask_identifiers
         auth = Authorizer(self.store)
         auth.require(self.user_id, "view-graph")          # the role at all, before reading

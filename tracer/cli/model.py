@@ -8,7 +8,7 @@ import click
 
 from ..app import Session
 from ..matching.contact_model import describe, workspace_contact_model
-from ..matching.training import workspace_model
+from ..matching.model_store import workspace_model
 from ._common import console, err_console, user_option, with_workspace
 
 

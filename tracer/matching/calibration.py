@@ -242,7 +242,7 @@ def calibrate_workspace(ws, *, actor: str | None, progress=None) -> tuple[Contac
     from ..audit.trail import AuditTrail
     from ..outcomes import outcomes_seen
     from .contact_model import save_contact_model
-    from .training import workspace_model
+    from .model_store import workspace_model
 
     seen = outcomes_seen(ws)
     if not seen:

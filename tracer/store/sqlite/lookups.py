@@ -10,7 +10,7 @@ LOOKUP_COLUMNS = ("lookup_id", "account_id", "user_id", "purpose", "reason", "as
                   "requested_at", "outcome", "status", "batch_id", "completed_at")
 RESULT_COLUMNS = ("lookup_id", "account_id", "kind", "rank", "value", "confidence",
                   "identity_confidence", "sources", "first_seen", "last_seen", "explanation",
-                  "detail", "phone_type")
+                  "detail", "phone_type", "value_key")
 #: The contacts export's row (FORMATS.md section 3), in its column order.
 EXPORT_COLUMNS = ("account_id", "lookup_id", "kind", "rank", "value", "confidence",
                   "identity_confidence", "sources", "first_seen", "last_seen", "explanation")
