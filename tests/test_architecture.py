@@ -27,7 +27,7 @@ EXECUTE = {"execute", "executemany", "executescript"}
 #: still holds.  The list may only shrink: a module not listed, or a count that grows,
 #: fails the test; a count that drops must be lowered here (so the list stays true).
 NOT_YET_MOVED: dict[str, int] = {
-    "tracer.batch": 34, "tracer.imports": 13,
+    "tracer.batch": 33, "tracer.imports": 13,
 }
 
 #: Import cycles not broken yet (sorted module names); may only shrink, like the above.

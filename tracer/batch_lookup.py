@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -25,7 +26,8 @@ from .attachments import attach
 from .audit.trail import now_iso
 from .consent.gate import Gate, LookupRequest
 from .errors import AccessDenied
-from .lookup import LookupResult, Tracer, failure_text
+from .lookup import (DEFAULT_TIMEOUT, LookupResult, Tracer, _call_with_timeout, _query_for,
+                     failure_text)
 from .matching.ranking import USABLE
 from .models import CONTACT_KINDS, Decision, Reason
 
@@ -103,6 +105,70 @@ class BatchTracer(Tracer):
         b = self.batch
         return self.trace(account_id, user_id=b.user_id, purpose=b.purpose, reason=b.reason,
                           as_of=b.as_of, batch_id=b.batch_id)
+
+    # -- a chunk of items at once: gate each, ask the sources together, finish each ------
+    def sources_asked_together(self) -> list[str]:
+        """Sources that answer many searches cheaper at once than one by one: those that
+        override :meth:`Source.search_many` (OSCN: one crawl for a whole batch)."""
+        from .sources.base import Source
+        return [info.name for info in self.registry.infos()
+                if (a := self.registry.adapter(info.name)) is not None
+                and type(a).search_many is not Source.search_many]
+
+    def open_item(self, account_id: str) -> LookupResult:
+        """The gate's decision on one pending item (the item moves to ``open``, or to
+        ``done`` when denied); sources are asked by :meth:`ask_together` and
+        :meth:`finish_item`."""
+        b = self.batch
+        request = LookupRequest(account_id, b.user_id, b.purpose, b.reason,
+                                b.as_of.isoformat(), None, b.batch_id)
+        lookup_id, decision = self.gate.open_lookup(request, self.registry.infos())
+        return LookupResult(lookup_id, account_id, decision, b.as_of.isoformat())
+
+    def ask_together(self, results: list[LookupResult]) -> None:
+        """Ask each source of :meth:`sources_asked_together` once for every allowed
+        lookup of ``results`` that may ask it, with only the fields each decision allows;
+        each lookup's ``source_query`` entry is written before the call, its answer kept
+        for :meth:`finish_item` (which writes ``source_result`` or ``source_error``)."""
+        together = set(self.sources_asked_together())
+        groups: dict[str, list[tuple[LookupResult, dict]]] = {}
+        for result in results:
+            if not result.decision.allowed:
+                continue
+            account = self._account(result.account_id)
+            for name in result.decision.allowed_sources:
+                if name in together:
+                    query = _query_for(account, result.decision.source_fields[name])
+                    groups.setdefault(name, []).append((result, query))
+        for name, group in groups.items():
+            adapter = self.registry.adapter(name)
+            for result, query in group:
+                self.note_query(name, query, result.account_id, result.lookup_id,
+                                self.batch.user_id)
+            queries = [query for _result, query in group]
+            timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT)) * len(group)
+            started = time.perf_counter()
+            try:
+                answers = _call_with_timeout(lambda: adapter.search_many(queries), timeout)
+            except TimeoutError:
+                answers = [f"timed out after {timeout:g} s"] * len(group)
+            except Exception as exc:  # the whole call failed: each lookup says so
+                answers = [f"{type(exc).__name__}: {exc}"[:300]] * len(group)
+            elapsed = round((time.perf_counter() - started) * 1000, 1)
+            for (result, _query), answer in zip(group, answers):
+                if isinstance(answer, str):
+                    entry = ([], answer, elapsed)
+                elif isinstance(answer, BaseException):
+                    entry = ([], f"{type(answer).__name__}: {answer}"[:300], elapsed)
+                else:
+                    entry = (list(answer), None, elapsed)
+                self.answered[(result.lookup_id, name)] = entry
+
+    def finish_item(self, result: LookupResult) -> LookupResult:
+        """Sources (those not asked together), matching, ranking, the item ``done``."""
+        if result.decision.allowed:
+            self._complete(result, self.batch.as_of, self.batch.user_id)
+        return result
 
     def rerun(self, lookup_id: str) -> LookupResult:
         """Finish a lookup whose decision was committed before a crash: same lookup id,

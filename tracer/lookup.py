@@ -148,6 +148,9 @@ class Tracer:
         self._contact_model = contact_model
         #: Store each lookup's identity graph for `tracer graph` (batches switch it off).
         self.persist_graphs = True
+        #: ``(lookup_id, source) -> (records, error, elapsed_ms)`` a batch asked for several
+        #: lookups at once (:meth:`BatchTracer.ask_together`), used instead of asking again.
+        self.answered: dict[tuple[str, str], tuple[list, str | None, float]] = {}
 
     @property
     def model(self) -> MatchModel:
@@ -242,21 +245,22 @@ class Tracer:
         adapter = self.registry.adapter(name)
         query = _query_for(account, fields)
         outcome = SourceOutcome(name, tuple(sorted(query)))
-        self.audit.append("source_query", {
-            "source": name, "fields": sorted(query),
-            "query_sha256": hashlib.sha256(canonical_json(query).encode()).hexdigest(),
-        }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
-        timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT))
-        started = time.perf_counter()
-        try:
-            records = _call_with_timeout(lambda: list(adapter.search(query)), timeout)
-        except TimeoutError:
-            outcome.error = f"timed out after {timeout:g} s"
-            records = []
-        except Exception as exc:  # a failing source never sinks the others
-            outcome.error = f"{type(exc).__name__}: {exc}"[:300]
-            records = []
-        outcome.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        answered = self.answered.pop((lookup_id, name), None)
+        if answered is not None:          # asked with the batch's other lookups, at once
+            records, outcome.error, outcome.elapsed_ms = answered
+        else:
+            self.note_query(name, query, account["account_id"], lookup_id, user_id)
+            timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT))
+            started = time.perf_counter()
+            try:
+                records = _call_with_timeout(lambda: list(adapter.search(query)), timeout)
+            except TimeoutError:
+                outcome.error = f"timed out after {timeout:g} s"
+                records = []
+            except Exception as exc:  # a failing source never sinks the others
+                outcome.error = f"{type(exc).__name__}: {exc}"[:300]
+                records = []
+            outcome.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info("source %s: %s in %.0f ms (fields %s)", name,
                  outcome.error or f"{len(records)} records", outcome.elapsed_ms,
                  ",".join(outcome.fields))
@@ -291,6 +295,14 @@ class Tracer:
             self.audit.append("source_result", payload, actor=user_id,
                               account_id=account["account_id"], lookup_id=lookup_id)
         return outcome, rows
+
+    def note_query(self, name: str, query: dict[str, Any], account_id: str, lookup_id: str,
+                   user_id: str | None) -> None:
+        """The ``source_query`` entry, written before the source is asked."""
+        self.audit.append("source_query", {
+            "source": name, "fields": sorted(query),
+            "query_sha256": hashlib.sha256(canonical_json(query).encode()).hexdigest(),
+        }, actor=user_id, account_id=account_id, lookup_id=lookup_id)
 
     def _match_and_rank(self, result: LookupResult, account: dict[str, Any], rows,
                         as_of: date, user_id: str | None) -> None:
