@@ -140,8 +140,8 @@ class Tracer:
         self.ws = workspace
         self.audit = AuditTrail(workspace)
         self.gate = gate or Gate(workspace)
-        self.registry = registry or SourceRegistry(
-            RecordStore(workspace), cache_dir=workspace.path.with_name(workspace.path.name + ".cache"))
+        # Sources are discovered (their plugin modules imported) at the first lookup.
+        self._registry = registry
         # The models are read (and the match model trained, on a large workspace that
         # has none) at the first lookup, not here: constructing a Tracer stays cheap.
         self._model = model
@@ -151,6 +151,19 @@ class Tracer:
         #: ``(lookup_id, source) -> (records, error, elapsed_ms)`` a batch asked for several
         #: lookups at once (:meth:`BatchTracer.ask_together`), used instead of asking again.
         self.answered: dict[tuple[str, str], tuple[list, str | None, float]] = {}
+
+    @property
+    def registry(self) -> SourceRegistry:
+        """The workspace's sources, loaded on first use."""
+        if self._registry is None:
+            ws = self.ws
+            self._registry = SourceRegistry(
+                RecordStore(ws), cache_dir=ws.path.with_name(ws.path.name + ".cache"))
+        return self._registry
+
+    @registry.setter
+    def registry(self, value: SourceRegistry) -> None:
+        self._registry = value
 
     @property
     def model(self) -> MatchModel:
