@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from tracer.synthetic import WORLD_VERSION
+from tracer_dev.synthetic import WORLD_VERSION
 
 ROOT = Path(__file__).resolve().parent
 OUT = ROOT / "out"
@@ -33,7 +33,7 @@ def machine() -> dict:
 
 def records_csv(n_records: int, seed: int = SEED) -> Path:
     """``n_records`` streamed synthetic extract rows (constant memory to generate)."""
-    from tracer.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
+    from tracer_dev.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
     path = DATA / f"records-{n_records}-{seed}-w{WORLD_VERSION}.csv"
     if not path.exists():
         DATA.mkdir(parents=True, exist_ok=True)
@@ -47,7 +47,7 @@ def records_csv(n_records: int, seed: int = SEED) -> Path:
 def portfolio_files(n_accounts: int, n_records: int, seed: int = SEED) -> tuple[Path, Path]:
     """A portfolio of ``n_accounts`` whose people are in the extract, padded with other
     people's records to ``n_records`` rows."""
-    from tracer.synthetic import (PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world,
+    from tracer_dev.synthetic import (PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world,
                                   iter_people_records, write_csv)
     accounts = DATA / f"accounts-{n_accounts}-{n_records}-{seed}-w{WORLD_VERSION}.csv"
     records = DATA / f"world-records-{n_accounts}-{n_records}-{seed}-w{WORLD_VERSION}.csv"
@@ -122,7 +122,7 @@ def train_model(db: Path) -> float:
     """Train and save the workspace's match model once, as a deployment would (the first
     lookup in a workspace without one trains it), so runs measure lookups, not training."""
     run = measured([PYTHON, "-c", "import sys; from tracer.workspace import open_workspace;"
-                    " from tracer.matching.training import workspace_model;"
+                    " from tracer.matching.model_store import workspace_model;"
                     " workspace_model(open_workspace(sys.argv[1]))", str(db)])
     return run["wall_s"]
 

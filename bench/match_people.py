@@ -1,4 +1,4 @@
-"""Synthetic people benchmark for `tracer resolve` (tracer.synthetic ground truth).
+"""Synthetic people benchmark for `tracer resolve` (tracer_dev.synthetic ground truth).
 
     .venv/bin/python bench/match_people.py --records 10000,100000 [--splink] [--json OUT.json]
     .venv/bin/python bench/match_people.py --records 1000000 --json bench/out/match_people_1m.json
@@ -43,15 +43,15 @@ def _rates_tag(rates: dict[str, float]) -> str:
 
 def data_path(n: int, seed: int, rates: dict[str, float] | None = None) -> Path:
     """The cached CSV of ``n`` synthetic records (generated on first use); ``rates``
-    (``tracer.synthetic.Rates`` fields) make another world, cached under its own name."""
-    from tracer.synthetic import WORLD_VERSION
+    (``tracer_dev.synthetic.Rates`` fields) make another world, cached under its own name."""
+    from tracer_dev.synthetic import WORLD_VERSION
 
     rates = rates or {}
     path = OUT / f"people_{n}_s{seed}_w{WORLD_VERSION}{_rates_tag(rates)}.csv"
     truth = path.with_suffix(".truth.txt")
     if path.exists() and truth.exists():
         return path
-    from tracer.synthetic import iter_people_records
+    from tracer_dev.synthetic import iter_people_records
 
     OUT.mkdir(exist_ok=True)
     tmp, tmp_truth = path.with_suffix(".tmp"), truth.with_suffix(".tmp")
@@ -204,7 +204,7 @@ def main(argv=None) -> int:
     parser.add_argument("--splink", action="store_true", help="run Splink on the same data")
     parser.add_argument("--json")
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
-                        help="another world: a tracer.synthetic.Rates field, e.g. "
+                        help="another world: a tracer_dev.synthetic.Rates field, e.g. "
                              "jr_leaves_home_rate=0.8 (repeatable)")
     parser.add_argument("--resolve-csv", help=argparse.SUPPRESS)
     parser.add_argument("--labels", help=argparse.SUPPRESS)

@@ -32,8 +32,8 @@ def main() -> None:
     from tracer.lookup import Tracer
     from tracer.matching.normalize import normalize_address
     from tracer.sources.registry import SourceRegistry
-    from tracer.store import RecordStore
-    from tracer.synthetic import generate_world
+    from tracer.sources.record_store import RecordStore
+    from tracer_dev.synthetic import generate_world
     from tracer.workspace import open_workspace
 
     src, _meta = loaded_workspace(args.accounts, args.records)

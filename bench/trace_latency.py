@@ -29,7 +29,7 @@ def main() -> None:
 
     from tracer.consent.users import add_user
     from tracer.lookup import Tracer
-    from tracer.store import RecordStore
+    from tracer.sources.record_store import RecordStore
     from tracer.workspace import open_workspace
 
     src, meta = loaded_workspace(args.accounts, args.records)

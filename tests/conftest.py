@@ -73,7 +73,8 @@ def workspace_at_schema(db: Path, version: int) -> sqlite3.Connection:
     import os
     import secrets
 
-    from tracer.workspace import MIGRATIONS, _connect
+    from tracer.store.sqlite.connection import connect as _connect
+    from tracer.store.sqlite.migrations import MIGRATIONS
 
     key = secrets.token_hex(32)
     key_path = db.with_name(db.name + ".key")

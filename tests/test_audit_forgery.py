@@ -15,7 +15,7 @@ import stat
 
 import pytest
 
-from tracer.consent.audit import canonical_json, redact_payload
+from tracer.audit.trail import canonical_json, redact_payload
 
 REASON = "mail returned undeliverable, need a current address"
 
@@ -224,7 +224,7 @@ def test_a_schema_5_trail_migrates_and_still_verifies(tmp_path):
     verifying; new entries are chain 2; an old entry can still be redacted, only to its
     redacted form."""
     from conftest import workspace_at_schema
-    from tracer.consent.audit import GENESIS, AuditTrail, entry_hash, sha256_hex
+    from tracer.audit.trail import GENESIS, AuditTrail, entry_hash, sha256_hex
     from tracer.workspace import open_workspace
 
     db = tmp_path / "old.db"

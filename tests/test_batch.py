@@ -11,9 +11,9 @@ import pytest
 
 from conftest import configure_sources
 
-from tracer.batch_filter import where_sql
+from tracer.store.sqlite.filters import where_sql
 from tracer.errors import InputError
-from tracer.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
+from tracer_dev.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
 
 REASON = "quarterly skip trace of accounts with returned mail"
 AS_OF = "2026-11-01"

@@ -19,7 +19,7 @@ import pytest
 from tracer.batch import BatchRefused, BatchSpec, create_batch, resume_batch, run_batch
 from tracer.batch_lookup import BatchContext, BatchTracer
 from tracer.consent.gate import LookupRequest
-from tracer.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
+from tracer_dev.synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, generate_world, write_csv
 from tracer.workspace import open_workspace
 
 REASON = "quarterly skip trace of accounts with returned mail"

@@ -10,7 +10,7 @@ import time
 import pytest
 
 from conftest import ACCOUNT_COLUMNS, ACCOUNTS, RECORD_COLUMNS, RECORDS
-from tracer.batch_filter import MAX_DEPTH, where_sql
+from tracer.store.sqlite.filters import MAX_DEPTH, where_sql
 from tracer.errors import InputError
 
 REASON = "mail returned undeliverable, need a current address"

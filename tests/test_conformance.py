@@ -15,7 +15,7 @@ from tracer.models import Record
 from tracer.sources.base import NotConfigured, Source
 from tracer.sources.conformance import check_source, format_results
 from tracer.sources.registry import SourceRegistry, _with_env
-from tracer.store import RecordStore
+from tracer.sources.record_store import RecordStore
 from tracer.workspace import open_workspace
 
 

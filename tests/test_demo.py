@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 from tracer.demo import data_dir
-from tracer.demo.build import build
-from tracer.synthetic import demo_world
+from tracer_dev.demo_data import build
+from tracer_dev.synthetic import demo_world
 
 
 def test_demo_runs_end_to_end_quickly(tmp_path):

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from tracer.cli import cli
-from tracer.consent.audit import EVENT_TYPES
+from tracer.audit.trail import EVENT_TYPES
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
@@ -29,3 +29,15 @@ def test_every_command_is_in_the_command_reference():
     text = (DOCS / "commands.md").read_text()
     for path in _paths(cli):
         assert f"`tracer {path}" in text, path
+
+
+def test_the_architecture_lists_every_module_of_the_tree():
+    """docs/architecture.md names each module of the package once, and no other: a
+    module added, moved or removed without the map being updated fails here."""
+    import re
+    root = Path(__file__).resolve().parents[1]
+    text = (root / "docs" / "architecture.md").read_text(encoding="utf-8")
+    listed = re.findall(r"^\| `(tracer/[\w/]+\.py)` \|", text, flags=re.M)
+    tree = sorted(p.relative_to(root).as_posix() for p in (root / "tracer").rglob("*.py"))
+    assert len(listed) == len(set(listed)), "a module is listed twice"
+    assert sorted(listed) == tree

@@ -12,7 +12,7 @@ from tracer.matching.features import features_of
 from tracer.matching.levels import pair_levels
 from tracer.matching.model import default_model
 from tracer.matching.table import RecordTable
-from tracer.synthetic import generate_world
+from tracer_dev.synthetic import generate_world
 
 
 def test_vectorized_levels_equal_scalar_levels():

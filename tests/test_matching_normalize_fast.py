@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tracer.matching.normalize import addresses as A
-from tracer.synthetic import iter_people_records
+from tracer_dev.synthetic import iter_people_records
 
 HAND = ["123 NORTH MAIN STREET", "12 PARK AVE", "55 N ST", "9 E 4TH ST", "100 MAIN ST N",
         "3 OAK HILL RD", "44 FIRST AVE", "8 ST JAMES PL", "17 COUNTY RD", "6 N MAPLE AVENUE",

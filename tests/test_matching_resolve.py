@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from tracer.matching.resolve import ResolveConfig, resolve_rows
 from tracer.csvio import open_csv
-from tracer.synthetic import generate_world, iter_people_records
+from tracer_dev.synthetic import generate_world, iter_people_records
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
 import match_febrl  # noqa: E402

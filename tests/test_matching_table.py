@@ -7,7 +7,7 @@ import pytest
 
 from tracer.matching import table as table_module
 from tracer.matching.table import FEATURE_COLUMNS, RecordTable, _row_values
-from tracer.synthetic import iter_people_records
+from tracer_dev.synthetic import iter_people_records
 
 MESSY = [
     {"record_id": "m1", "full_name": "SMITH, JOHN A JR", "dob": "3/4/61", "zip": "62704-1234",

@@ -6,8 +6,8 @@ import tracer
 def test_exported_members():
     assert sorted(tracer.__all__) == [
         "AuditIntegrityError", "ConfigError", "ConsentDenied", "ContactPoint", "Decision",
-        "InputError", "LookupResult", "NotConfigured", "Record", "Source", "SourceError",
-        "Tracer", "TracerError", "WorkspaceError", "hookimpl", "init_workspace",
+        "InputError", "LookupResult", "NotConfigured", "Record", "Session", "Source",
+        "SourceError", "Tracer", "TracerError", "WorkspaceError", "hookimpl", "init_workspace",
         "open_workspace",
     ]
     for name in tracer.__all__:

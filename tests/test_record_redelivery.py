@@ -74,7 +74,8 @@ def test_the_migration_keeps_the_newest_of_copies_stored_before_it(tmp_path):
     to one current record and one history row."""
     import sqlite3
 
-    from tracer.workspace import MIGRATIONS, open_workspace
+    from tracer.store.sqlite.migrations import MIGRATIONS
+    from tracer.workspace import open_workspace
     db = tmp_path / "old.db"
     conn = sqlite3.connect(db, isolation_level=None)
     for version, statements in MIGRATIONS:

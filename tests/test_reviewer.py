@@ -144,7 +144,7 @@ def test_purge_redacts_inactive_accounts_and_verify_still_passes(history, monkey
             return future
     monkeypatch.setattr(retention, "date", FakeDate)
     # ... and the purge's own entry is written then: verify checks the retention age.
-    import tracer.consent.audit as audit
+    import tracer.audit.trail as audit
     monkeypatch.setattr(audit, "now_iso",
                         lambda: f"{future.isoformat()}T12:00:00.000000+00:00")
     cutoff = (date.today() + timedelta(days=2)).isoformat()

@@ -589,7 +589,7 @@ def workspace(tmp_path):
 
 def _trace(ws, server, gate=None):
     from tracer.lookup import Tracer
-    from tracer.store import RecordStore
+    from tracer.sources.record_store import RecordStore
 
     settings = {"pacer": {**FAST, "enabled": True,
                           "base_url": server.url + "/pcl-public-api/rest",

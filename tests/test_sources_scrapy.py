@@ -278,10 +278,10 @@ def test_sources_check_runs_the_kit_on_oscn_from_the_cli(ws, oscn_site):
     assert "oscn: conforms (0 skipped)" in run.stdout
 
 
-def test_a_batch_of_twenty_lookups_asks_oscn_for_each(ws, oscn_site):
-    """`tracer batch` over 20 accounts with OSCN enabled: every lookup's crawl runs (one
-    child process each, the reactor never restarted in this process), every one is
-    audited, and the batch completes."""
+def test_a_batch_of_twenty_lookups_asks_oscn_in_one_crawl(ws, oscn_site):
+    """`tracer batch` over 20 accounts with OSCN enabled: the gate decides each lookup,
+    then one crawl (one child process, one robots.txt) answers all 20 searches; every
+    lookup's query and result is audited as its own, and the batch completes."""
     import json
     site = oscn_site()
     rows = [dict(account_id=f"OK-{i:02d}", first_name="Luis", last_name="Ferreira",
@@ -295,6 +295,12 @@ def test_a_batch_of_twenty_lookups_asks_oscn_for_each(ws, oscn_site):
     summary = json.loads(run.stdout)
     assert summary["total"] == 20 and summary["done"] == 20
     assert len(paths(site, "/dockets/Results.aspx")) == 20
+    assert len([p for p, _params, _ua in site.log if p == "/robots.txt"]) == 1   # one crawl
+    for (lookup,) in ws.sql("SELECT lookup_id FROM lookups"):
+        events = [e for (e,) in ws.sql("SELECT event FROM audit WHERE lookup_id = ? AND"
+                                       " event LIKE 'source_%' ORDER BY seq", (lookup,))]
+        assert events.count("source_query") == events.count("source_result") + \
+            events.count("source_error") and "source_result" in events, events
     health = json.loads(ws("sources", "health", "--json").stdout)["oscn"]
     assert (health["calls"], health["errors"]) == (20, 0)
     assert ws("audit", "verify").exit_code == 0

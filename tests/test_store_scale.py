@@ -10,9 +10,9 @@ import pytest
 from tracer import imports
 from tracer.imports import RowError, clean_record, import_records
 from tracer.matching import features as features_module
-from tracer.store import TRACE_BLOCKS
-from tracer.store import RecordStore
-from tracer.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
+from tracer.store.sqlite.records import TRACE_BLOCKS
+from tracer.sources.record_store import RecordStore
+from tracer_dev.synthetic import RECORD_COLUMNS, iter_people_records, write_csv
 from tracer.workspace import init_workspace
 
 
@@ -27,7 +27,7 @@ def test_stored_features_and_keys_equal_a_fresh_normalization(tmp_path, monkeypa
     store = RecordStore(ws)
     ids = [r[0] for r in ws.conn.execute("SELECT id FROM records ORDER BY id")]
     monkeypatch.setattr(features_module, "_PREPARED", {})
-    read = store._rows(ids)
+    read = store.rows(ids)
     prepared = dict(features_module._PREPARED)
     assert len(prepared) == len(read) > 1400
     features_module._PREPARED.clear()          # normalize afresh from here on
@@ -109,7 +109,7 @@ def _reference_candidates(ws, query, cap):
     """The store's contract, written plainly: blocks smallest first (by size capped at
     cap + 1), each read in id order up to what the cap leaves, results in id order."""
     from tracer.matching.features import features_of
-    from tracer.store import _RECORD_COLUMNS
+    from tracer.store.sqlite.records import _RECORD_COLUMNS
     conn = ws.conn
     f = features_of(query, key="query", source="query")
     blocks = []
@@ -131,8 +131,8 @@ def _reference_candidates(ws, query, cap):
 
 @pytest.mark.parametrize("cap", [5, 40, 400])
 def test_candidates_match_the_reference(tmp_path, cap):
-    from tracer.store import RecordStore
-    from tracer.synthetic import generate_world
+    from tracer.sources.record_store import RecordStore
+    from tracer_dev.synthetic import generate_world
     world = generate_world(400, seed=3, account_rate=0.5)
     write_csv(tmp_path / "r.csv", world.record_rows(), RECORD_COLUMNS)
     ws, _ = init_workspace(tmp_path / "w.db")

@@ -1,4 +1,4 @@
-"""Tests for tracer.synthetic: contracts, fictional-data guarantees, world model, demo."""
+"""Tests for tracer_dev.synthetic: contracts, fictional-data guarantees, world model, demo."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from datetime import date
 
 import pytest
 
-from tracer import synthetic as syn
-from tracer.synthetic import (
+from tracer_dev import synthetic as syn
+from tracer_dev.synthetic import (
     PORTFOLIO_COLUMNS, RECORD_COLUMNS, SOURCE_NAMES, demo_world, generate_world,
     iter_people_records, write_csv,
 )

@@ -14,7 +14,7 @@ from hypothesis import given, settings, strategies as st
 
 from tracer.matching import features as features_module
 from tracer.matching.features import Features, features_of, pack_features, unpack_features
-from tracer.store import TRACE_BLOCKS
+from tracer.store.sqlite.records import TRACE_BLOCKS
 
 texts = st.one_of(st.none(), st.text(min_size=1, max_size=12))
 dates = st.one_of(st.none(), st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 1, 1)))

@@ -15,9 +15,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from .batch_filter import where_sql
-from .consent.audit import AuditTrail, now_iso
-from .consent.authorization import Authorizer, decide_action, flags_of, load_account
+from .audit.trail import AuditTrail, now_iso
+from .consent.authorization import decide_action, flags_of
+from .consent.authorizer import Authorizer
 from .consent.users import get_user
 from .errors import InputError
 from .models import ACCOUNT_FLAGS
@@ -96,8 +96,8 @@ def record_change(ws, account_id: str, new: dict[str, Any], *, actor: str | None
     """Write ``new`` (field -> value) onto the account with its ``account_changed`` entry;
     returns the changes (none: nothing written).  Contact data replaced goes to the
     account's own contact history, as an import's always has."""
-    with ws.transaction() as conn:
-        old = old if old is not None else load_account(conn, account_id)
+    with ws.unit_of_work(write=True) as uow:
+        old = old if old is not None else uow.accounts.get(account_id)
         if old is None:
             raise InputError(f"no account {account_id}")
         changes = field_changes(old, new)
@@ -106,14 +106,9 @@ def record_change(ws, account_id: str, new: dict[str, Any], *, actor: str | None
         now = now_iso()
         changed = [c["field"] for c in changes]
         if any(c in CONTACT_COLUMNS for c in changed):
-            conn.execute(
-                "INSERT INTO account_history (account_id, replaced_at, street, unit, city,"
-                " state, zip, phone, email, employer, seen_until) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-                (account_id, now, *[old[c] for c in CONTACT_COLUMNS],
-                 (old.get("updated_at") or now)[:10]))
-        sets = ", ".join(f"{c} = ?" for c in new)
-        conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
-                     [*new.values(), now, account_id])
+            uow.accounts.add_history(account_id, old, replaced_at=now,
+                                     seen_until=(old.get("updated_at") or now)[:10])
+        uow.accounts.update(account_id, new, updated_at=now)
         payload = {"action": action, "changes": changes, "reason": reason}
         if evidence:
             payload["evidence"] = evidence
@@ -140,10 +135,9 @@ def show_account(ws, user_id: str | None, account_id: str) -> dict[str, Any]:
     """The account (masked) and every audited change of it, oldest first."""
     grant = Authorizer(ws).require(user_id, "read-account", account_id)
     changes = []
-    for event, ts, actor, payload in ws.conn.execute(
-            "SELECT event, ts, actor, payload FROM audit WHERE account_id = ? AND event IN"
-            f" ({', '.join('?' * len(CHANGE_EVENTS))}) ORDER BY seq",
-            (account_id, *CHANGE_EVENTS)):
+    with ws.unit_of_work() as uow:
+        entries = uow.audit.entries(account_id=account_id, events=CHANGE_EVENTS)
+    for _seq, ts, event, actor, _account, _lookup, payload, _hash, _auth in entries:
         try:
             data = json.loads(payload)
         except (TypeError, ValueError):
@@ -159,13 +153,10 @@ def list_accounts(ws, user_id: str | None, where: str | None = None) -> list[dic
     """Accounts matching ``where`` (the batch filter language) that the user may read."""
     auth = Authorizer(ws)
     grant = auth.require(user_id, "read-account")
-    condition, params = where_sql(where) if where else ("1", [])
-    cur = ws.conn.execute(f"SELECT * FROM accounts WHERE {condition} ORDER BY account_id",
-                          params)
-    cols = [c[0] for c in cur.description]
     out = []
-    for row in cur:
-        account = dict(zip(cols, row))
+    with ws.unit_of_work() as uow:
+        selected = uow.accounts.select(where)
+    for account in selected:
         if decide_action(auth.policy, grant.user, "read-account", account).allowed:
             item = {c: account[c] for c in LIST_COLUMNS}
             item["flags"] = sorted(flags_of(account))
@@ -230,7 +221,7 @@ def assign_account(ws, user_id: str | None, account_id: str, to_user: str, *,
 def cleaned_fields(ws, account: dict[str, Any], values: dict[str, str]) -> dict[str, Any]:
     """``FIELD=VALUE`` text read as an import reads the same column (dates, state, zip,
     phone, email, balance, an SSN to last four and a keyed hash); InputError if not."""
-    from .imports import RowError, clean_account
+    from .cleaning import RowError, clean_account
 
     unknown = [f for f in values if f not in SETTABLE]
     if unknown:

@@ -15,8 +15,8 @@ import re
 from typing import Any
 
 from .accounts import field_changes
-from .consent.audit import AuditTrail, now_iso
-from .consent.authorization import Authorizer
+from .audit.trail import AuditTrail, now_iso
+from .consent.authorizer import Authorizer
 from .consent.consents import NO_CONSENT, consent_for
 from .errors import InputError
 
@@ -35,30 +35,23 @@ def _contact(ws, lookup_id: str, ref: str) -> dict[str, Any]:
     except ValueError:
         raise InputError(f"contact reference {ref!r} must look like address:1, phone:2 "
                          "(as printed by `tracer trace`)") from None
-    cur = ws.conn.execute(
-        "SELECT c.account_id, c.kind, c.value, c.confidence, c.sources, l.status, l.outcome"
-        " FROM contact_results c JOIN lookups l ON l.lookup_id = c.lookup_id"
-        " WHERE c.lookup_id = ? AND c.kind = ? AND c.rank = ?", (lookup_id, kind, rank_no))
-    row = cur.fetchone()
-    if row is None:
-        if ws.conn.execute("SELECT 1 FROM lookups WHERE lookup_id = ?", (lookup_id,)).fetchone():
-            raise InputError(f"lookup {lookup_id} has no contact {ref}")
-        raise InputError(f"no lookup {lookup_id}")
-    return dict(zip(("account_id", "kind", "value", "confidence", "sources", "status",
-                     "outcome"), row))
+    with ws.unit_of_work() as uow:
+        contact = uow.lookups.result(lookup_id, kind, rank_no)
+        if contact is None:
+            if uow.lookups.get(lookup_id) is not None:
+                raise InputError(f"lookup {lookup_id} has no contact {ref}")
+            raise InputError(f"no lookup {lookup_id}")
+    return contact
 
 
 def _allowed_kinds(ws, lookup_id: str) -> list[str]:
-    row = ws.conn.execute("SELECT payload FROM audit WHERE lookup_id = ? AND event = 'decision'",
-                          (lookup_id,)).fetchone()
-    return json.loads(row[0]).get("allowed_kinds", []) if row else []
+    with ws.unit_of_work() as uow:
+        payload = uow.audit.payload_of(lookup_id, "decision")
+    return json.loads(payload).get("allowed_kinds", []) if payload else []
 
 
-def _current(conn, account_id: str, kind: str) -> dict[str, Any]:
-    cols = ADDRESS_COLUMNS if kind == "address" else (kind,)
-    row = conn.execute(f"SELECT {', '.join(cols)} FROM accounts WHERE account_id = ?",
-                       (account_id,)).fetchone()
-    return dict(zip(cols, row))
+def _current(uow, account_id: str, kind: str) -> dict[str, Any]:
+    return uow.accounts.values(account_id, ADDRESS_COLUMNS if kind == "address" else (kind,))
 
 
 def _new_values(kind: str, value: str) -> dict[str, Any]:
@@ -81,10 +74,10 @@ def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
     With an ``idempotency_key`` a repeat returns the first attachment instead of a second.
     Authorized (``accept-contact``) against the account as it is now."""
     if idempotency_key:
-        row = ws.conn.execute("SELECT id FROM attachments WHERE idempotency_key = ?",
-                              (idempotency_key,)).fetchone()
-        if row:
-            return row[0]
+        with ws.unit_of_work() as uow:
+            earlier = uow.attachments.by_idempotency_key(idempotency_key)
+        if earlier is not None:
+            return earlier
     contact = _contact(ws, lookup_id, ref)
     account_id, kind = contact["account_id"], contact["kind"]
     with Authorizer(ws).authorized(user_id, "accept-contact", account_id,
@@ -93,23 +86,20 @@ def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
             raise InputError(f"lookup {lookup_id} did not complete with an allowing decision")
         if kind not in _allowed_kinds(ws, lookup_id):
             raise InputError(f"the decision for {lookup_id} does not allow attaching {kind}s")
-        conn = ws.conn
-        previous = _current(conn, account_id, kind)
-        new = _new_values(kind, contact["value"])
-        consent = consent_for(ws, account_id, kind, contact["value"])
-        sets = ", ".join(f"{c} = ?" for c in new)
-        conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
-                     [*new.values(), now_iso(), account_id])
-        cur = conn.execute(
-            "INSERT INTO attachments (lookup_id, account_id, kind, value, previous, user_id, ts,"
-            " consent, idempotency_key) VALUES (?,?,?,?,?,?,?,?,?)",
-            (lookup_id, account_id, kind, contact["value"], json.dumps(previous), user_id,
-             now_iso(), consent, idempotency_key))
-        attachment_id = cur.lastrowid
-        conn.execute(
-            "INSERT INTO judgements (lookup_id, account_id, kind, value, verdict, user_id, ts,"
-            " note) VALUES (?,?,?,?,?,?,?,?)",
-            (lookup_id, account_id, kind, contact["value"], "accept", user_id, now_iso(), via))
+        with ws.unit_of_work(write=True) as uow:
+            previous = _current(uow, account_id, kind)
+            new = _new_values(kind, contact["value"])
+            consent = consent_for(ws, account_id, kind, contact["value"])
+            uow.accounts.update(account_id, new, updated_at=now_iso())
+            attachment_id = uow.attachments.add({
+                "lookup_id": lookup_id, "account_id": account_id, "kind": kind,
+                "value": contact["value"], "previous": json.dumps(previous),
+                "user_id": user_id, "ts": now_iso(), "consent": consent,
+                "idempotency_key": idempotency_key})
+            uow.lookups.add_judgement({
+                "lookup_id": lookup_id, "account_id": account_id, "kind": kind,
+                "value": contact["value"], "verdict": "accept", "user_id": user_id,
+                "ts": now_iso(), "note": via})
         AuditTrail(ws).append("attachment", {
             "attachment_id": attachment_id, "ref": ref, "kind": kind, "value": contact["value"],
             "confidence": contact["confidence"], "provenance": contact["sources"].split(";"),
@@ -121,13 +111,13 @@ def attach(ws, lookup_id: str, ref: str, *, user_id: str, via: str = "manual",
 
 def attachment(ws, attachment_id: int) -> dict[str, Any]:
     """One attachment: what was written onto which account, by whom, with which consent."""
-    row = ws.conn.execute(
-        "SELECT id, lookup_id, account_id, kind, value, user_id, ts, consent, undone_at"
-        " FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+    with ws.unit_of_work() as uow:
+        row = uow.attachments.get(attachment_id)
     if row is None:
         raise InputError(f"no attachment {attachment_id}")
-    return dict(zip(("id", "lookup_id", "account_id", "kind", "value", "user", "ts",
-                     "consent", "undone_at"), row))
+    return {("user" if c == "user_id" else c): row[c]
+            for c in ("id", "lookup_id", "account_id", "kind", "value", "user_id", "ts",
+                      "consent", "undone_at")}
 
 
 def reject(ws, lookup_id: str, ref: str, *, user_id: str, note: str = "") -> int:
@@ -136,25 +126,23 @@ def reject(ws, lookup_id: str, ref: str, *, user_id: str, note: str = "") -> int
     contact = _contact(ws, lookup_id, ref)
     with Authorizer(ws).authorized(user_id, "reject-contact", contact["account_id"],
                                    lookup_id=lookup_id) as grant:
-        cur = ws.conn.execute(
-            "INSERT INTO judgements (lookup_id, account_id, kind, value, verdict, user_id, ts,"
-            " note) VALUES (?,?,?,?,?,?,?,?)",
-            (lookup_id, contact["account_id"], contact["kind"], contact["value"], "reject",
-             grant.user["id"], now_iso(), note))
+        with ws.unit_of_work(write=True) as uow:
+            judgement_id = uow.lookups.add_judgement({
+                "lookup_id": lookup_id, "account_id": contact["account_id"],
+                "kind": contact["kind"], "value": contact["value"], "verdict": "reject",
+                "user_id": grant.user["id"], "ts": now_iso(), "note": note})
         AuditTrail(ws).append("judgement", {
             "verdict": "reject", "ref": ref, "kind": contact["kind"], "value": contact["value"],
             "note": note,
         }, actor=user_id, account_id=contact["account_id"], lookup_id=lookup_id)
-    return cur.lastrowid
+    return judgement_id
 
 
-def _refuse_if_replaced(conn, attachment_id: int, account_id: str, kind: str) -> None:
+def _refuse_if_replaced(uow, attachment_id: int, account_id: str, kind: str) -> None:
     """Attachments of one field stack: each saved the value the one before it wrote.
     Undoing one that a later, still active attachment replaced would overwrite the later
     value and leave the account on neither, so attachments are undone newest first."""
-    later = [r[0] for r in conn.execute(
-        "SELECT id FROM attachments WHERE account_id = ? AND kind = ? AND id > ?"
-        " AND undone_at IS NULL ORDER BY id DESC", (account_id, kind, attachment_id))]
+    later = uow.attachments.active_after(account_id, kind, attachment_id)
     if later:
         ids = ", ".join(map(str, later))
         which = f"attachment {ids}" if len(later) == 1 else f"attachments {ids}"
@@ -165,25 +153,23 @@ def _refuse_if_replaced(conn, attachment_id: int, account_id: str, kind: str) ->
 def undo(ws, attachment_id: int, *, user_id: str) -> dict[str, Any]:
     """Restore the account's contact data from before the attachment.  Authorized
     (``undo-attachment``): a collector undoes only their own, on accounts they work."""
-    row = ws.conn.execute(
-        "SELECT lookup_id, account_id, kind, value, previous, undone_at, user_id"
-        " FROM attachments WHERE id = ?", (attachment_id,)).fetchone()
+    with ws.unit_of_work() as uow:
+        row = uow.attachments.get(attachment_id)
     if row is None:
         raise InputError(f"no attachment {attachment_id}")
-    lookup_id, account_id, kind, value, previous, undone_at, made_by = row
+    lookup_id, account_id, kind, value, previous, undone_at, made_by = (
+        row[c] for c in ("lookup_id", "account_id", "kind", "value", "previous", "undone_at",
+                         "user_id"))
     if undone_at:
         raise InputError(f"attachment {attachment_id} was already undone at {undone_at}")
     restored = json.loads(previous)
     with Authorizer(ws).authorized(user_id, "undo-attachment", account_id,
                                    owner=made_by) as grant:
-        conn = ws.conn
-        _refuse_if_replaced(conn, attachment_id, account_id, kind)
-        current = _current(conn, account_id, kind)
-        sets = ", ".join(f"{c} = ?" for c in restored)
-        conn.execute(f"UPDATE accounts SET {sets}, updated_at = ? WHERE account_id = ?",
-                     [*restored.values(), now_iso(), account_id])
-        conn.execute("UPDATE attachments SET undone_at = ? WHERE id = ?",
-                     (now_iso(), attachment_id))
+        with ws.unit_of_work(write=True) as uow:
+            _refuse_if_replaced(uow, attachment_id, account_id, kind)
+            current = _current(uow, account_id, kind)
+            uow.accounts.update(account_id, restored, updated_at=now_iso())
+            uow.attachments.mark_undone(attachment_id, undone_at=now_iso())
         AuditTrail(ws).append("attachment", {
             "attachment_id": attachment_id, "undo": True, "kind": kind, "removed": value,
             "restored": restored, "action": "undo",

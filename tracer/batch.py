@@ -31,14 +31,14 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .batch_filter import mentions_status, where_sql
+from .store.sqlite.filters import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
 from .matching.calibration import calibrate_workspace, needs_calibration
-from .consent.audit import AuditTrail, now_iso
+from .audit.trail import AuditTrail, now_iso
 from .consent.checkpoints import checkpoint_after, configured_key, load_private_key
 from .consent.policy import LookupContext, load_policy, rule_justification
 from .consent.purposes import load_catalog
-from .consent.authorization import Authorizer
+from .consent.authorizer import Authorizer
 from .csvio import clean_header, sniff_csv
 from .errors import InputError, LookupFailed, TracerError
 from .models import ACCOUNT_ID
@@ -308,6 +308,9 @@ def _work(ws, batch: dict, k: int, n: int, progress: Progress | None,
     # SQLite's default 2 MB page cache turns that into disk reads as they grow.
     ws.conn.execute(f"PRAGMA cache_size = {-BATCH_CACHE_KB}")
     tracer = BatchTracer(ws, ctx)
+    # Sources that answer a whole chunk at once (OSCN: one crawl) make the batch decide a
+    # chunk's items first and ask them together; otherwise each item is traced in turn.
+    together = bool(tracer.sources_asked_together())
     bid, total = batch["batch_id"], batch["total"]
     done = ws.conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ? AND"
                            " status = 'done'", (bid,)).fetchone()[0]
@@ -322,30 +325,84 @@ def _work(ws, batch: dict, k: int, n: int, progress: Progress | None,
                 (bid, status, last, n, k)).fetchall()
             if not rows:
                 break
-            for seq, account_id, lookup_id in rows:
-                last = seq
-                if parent is not None and os.getppid() != parent:
-                    raise SystemExit("batch parent process is gone")
-                try:
-                    if status == "open":
-                        tracer.rerun(lookup_id)
-                    else:
-                        tracer.trace_item(account_id)
-                except ItemNotPending:
-                    continue
-                except LookupFailed:      # recorded failed, its item done, by the tracer
-                    pass
-                except Exception as exc:  # one bad account never sinks the batch
-                    log.exception("batch %s: account %s failed", bid, account_id)
-                    with ws.transaction() as conn:
-                        conn.execute("UPDATE batch_items SET error = ? WHERE batch_id = ? AND"
-                                     " seq = ?", (mask_text(f"{type(exc).__name__}: {exc}")[:300],
-                                                  bid, seq))
-                    continue
+            last = rows[-1][0]
+
+            def item_failed(seq: int, account_id: str, exc: Exception) -> None:
+                log.exception("batch %s: account %s failed", bid, account_id)
+                with ws.unit_of_work(write=True) as uow:
+                    uow.batches.set_item_error(
+                        bid, seq, mask_text(f"{type(exc).__name__}: {exc}")[:300])
+
+            if status == "pending" and together:
+                steps = _traced_together(tracer, rows, item_failed, parent)
+            else:
+                steps = _traced_one_by_one(tracer, status, rows, item_failed, parent)
+            for _ in steps:
                 done += 1
                 if progress:
                     progress(done, total)
     tracer.close()
+
+
+def _check_parent(parent: int | None) -> None:
+    if parent is not None and os.getppid() != parent:
+        raise SystemExit("batch parent process is gone")
+
+
+def _traced_one_by_one(tracer, status: str, rows, item_failed, parent):
+    """Each item traced in turn (an ``open`` one re-run); yields once per item done."""
+    for seq, account_id, lookup_id in rows:
+        _check_parent(parent)
+        try:
+            if status == "open":
+                tracer.rerun(lookup_id)
+            else:
+                tracer.trace_item(account_id)
+        except ItemNotPending:
+            continue
+        except LookupFailed:      # recorded failed, its item done, by the tracer
+            pass
+        except Exception as exc:  # one bad account never sinks the batch
+            item_failed(seq, account_id, exc)
+            continue
+        yield account_id
+
+
+def _traced_together(tracer, rows, item_failed, parent):
+    """The chunk's items decided by the gate first, the sources that answer many at once
+    asked once for all of them (one OSCN crawl), then each lookup finished; an item
+    interrupted after its decision is ``open``, and `batch resume` re-runs it."""
+    opened = []
+    for seq, account_id, _lookup_id in rows:
+        _check_parent(parent)
+        try:
+            result = tracer.open_item(account_id)
+        except ItemNotPending:
+            continue
+        except Exception as exc:  # one bad account never sinks the batch
+            item_failed(seq, account_id, exc)
+            continue
+        if result.decision.allowed:
+            opened.append((seq, account_id, result))
+        else:
+            yield account_id      # denied: the gate left its item done
+    try:
+        tracer.ask_together([result for _seq, _account, result in opened])
+    except Exception:             # then each lookup asks its sources itself
+        log.exception("asking sources for the batch's lookups together failed")
+    try:
+        for seq, account_id, result in opened:
+            _check_parent(parent)
+            try:
+                tracer.finish_item(result)
+            except LookupFailed:  # recorded failed, its item done, by the tracer
+                pass
+            except Exception as exc:
+                item_failed(seq, account_id, exc)
+                continue
+            yield account_id
+    finally:
+        tracer.answered.clear()
 
 
 def _worker_main(db_path: str, batch_id: str, k: int, n: int, parent: int) -> None:

@@ -18,14 +18,16 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from dataclasses import dataclass
 from datetime import date
 
 from .attachments import attach
-from .consent.audit import now_iso
+from .audit.trail import now_iso
 from .consent.gate import Gate, LookupRequest
 from .errors import AccessDenied
-from .lookup import LookupResult, Tracer, failure_text
+from .lookup import (DEFAULT_TIMEOUT, LookupResult, Tracer, _call_with_timeout, _query_for,
+                     failure_text)
 from .matching.ranking import USABLE
 from .models import CONTACT_KINDS, Decision, Reason
 
@@ -56,24 +58,19 @@ class BatchGate(Gate):
         self.batch = batch
 
     def open_lookup(self, req: LookupRequest, sources):
-        with self.ws.transaction() as conn:
-            row = conn.execute(
-                "SELECT status FROM batch_items WHERE batch_id = ? AND account_id = ?",
-                (self.batch.batch_id, req.account_id)).fetchone()
-            if row is None or row[0] != "pending":
+        batch_id = self.batch.batch_id
+        with self.ws.unit_of_work(write=True) as uow:
+            if uow.batches.item_status(batch_id, req.account_id) != "pending":
                 raise ItemNotPending(req.account_id)
             lookup_id, decision = super().open_lookup(req, sources)
             if decision.allowed:
-                conn.execute("UPDATE batch_items SET status = 'open', lookup_id = ?, error = NULL"
-                             " WHERE batch_id = ? AND account_id = ?",
-                             (lookup_id, self.batch.batch_id, req.account_id))
+                uow.batches.update_item(batch_id, req.account_id, {
+                    "status": "open", "lookup_id": lookup_id, "error": None})
             else:
-                conn.execute(
-                    "UPDATE batch_items SET status = 'done', lookup_id = ?, result = 'denied',"
-                    " reasons = ?, contacts = 0, attached = 0, error = NULL, done_at = ?"
-                    " WHERE batch_id = ? AND account_id = ?",
-                    (lookup_id, ";".join(r.code for r in decision.reasons), now_iso(),
-                     self.batch.batch_id, req.account_id))
+                uow.batches.update_item(batch_id, req.account_id, {
+                    "status": "done", "lookup_id": lookup_id, "result": "denied",
+                    "reasons": ";".join(r.code for r in decision.reasons), "contacts": 0,
+                    "attached": 0, "error": None, "done_at": now_iso()})
         return lookup_id, decision
 
 
@@ -109,15 +106,78 @@ class BatchTracer(Tracer):
         return self.trace(account_id, user_id=b.user_id, purpose=b.purpose, reason=b.reason,
                           as_of=b.as_of, batch_id=b.batch_id)
 
+    # -- a chunk of items at once: gate each, ask the sources together, finish each ------
+    def sources_asked_together(self) -> list[str]:
+        """Sources that answer many searches cheaper at once than one by one: those that
+        override :meth:`Source.search_many` (OSCN: one crawl for a whole batch)."""
+        from .sources.base import Source
+        return [info.name for info in self.registry.infos()
+                if (a := self.registry.adapter(info.name)) is not None
+                and type(a).search_many is not Source.search_many]
+
+    def open_item(self, account_id: str) -> LookupResult:
+        """The gate's decision on one pending item (the item moves to ``open``, or to
+        ``done`` when denied); sources are asked by :meth:`ask_together` and
+        :meth:`finish_item`."""
+        b = self.batch
+        request = LookupRequest(account_id, b.user_id, b.purpose, b.reason,
+                                b.as_of.isoformat(), None, b.batch_id)
+        lookup_id, decision = self.gate.open_lookup(request, self.registry.infos())
+        return LookupResult(lookup_id, account_id, decision, b.as_of.isoformat())
+
+    def ask_together(self, results: list[LookupResult]) -> None:
+        """Ask each source of :meth:`sources_asked_together` once for every allowed
+        lookup of ``results`` that may ask it, with only the fields each decision allows;
+        each lookup's ``source_query`` entry is written before the call, its answer kept
+        for :meth:`finish_item` (which writes ``source_result`` or ``source_error``)."""
+        together = set(self.sources_asked_together())
+        groups: dict[str, list[tuple[LookupResult, dict]]] = {}
+        for result in results:
+            if not result.decision.allowed:
+                continue
+            account = self._account(result.account_id)
+            for name in result.decision.allowed_sources:
+                if name in together:
+                    query = _query_for(account, result.decision.source_fields[name])
+                    groups.setdefault(name, []).append((result, query))
+        for name, group in groups.items():
+            adapter = self.registry.adapter(name)
+            for result, query in group:
+                self.note_query(name, query, result.account_id, result.lookup_id,
+                                self.batch.user_id)
+            queries = [query for _result, query in group]
+            timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT)) * len(group)
+            started = time.perf_counter()
+            try:
+                answers = _call_with_timeout(lambda: adapter.search_many(queries), timeout)
+            except TimeoutError:
+                answers = [f"timed out after {timeout:g} s"] * len(group)
+            except Exception as exc:  # the whole call failed: each lookup says so
+                answers = [f"{type(exc).__name__}: {exc}"[:300]] * len(group)
+            elapsed = round((time.perf_counter() - started) * 1000, 1)
+            for (result, _query), answer in zip(group, answers):
+                if isinstance(answer, str):
+                    entry = ([], answer, elapsed)
+                elif isinstance(answer, BaseException):
+                    entry = ([], f"{type(answer).__name__}: {answer}"[:300], elapsed)
+                else:
+                    entry = (list(answer), None, elapsed)
+                self.answered[(result.lookup_id, name)] = entry
+
+    def finish_item(self, result: LookupResult) -> LookupResult:
+        """Sources (those not asked together), matching, ranking, the item ``done``."""
+        if result.decision.allowed:
+            self._complete(result, self.batch.as_of, self.batch.user_id)
+        return result
+
     def rerun(self, lookup_id: str) -> LookupResult:
         """Finish a lookup whose decision was committed before a crash: same lookup id,
         same decision, sources and matching run again (see the module docstring)."""
-        account_id, user_id, as_of, status = self.ws.conn.execute(
-            "SELECT account_id, user_id, as_of, status FROM lookups WHERE lookup_id = ?",
-            (lookup_id,)).fetchone()
-        payload = self.ws.conn.execute(
-            "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'decision'",
-            (lookup_id,)).fetchone()[0]
+        with self.ws.unit_of_work() as uow:
+            lookup = uow.lookups.get(lookup_id)
+            payload = uow.audit.payload_of(lookup_id, "decision")
+        account_id, user_id, as_of, status = (lookup[c] for c in ("account_id", "user_id",
+                                                                   "as_of", "status"))
         decision = decision_from_dict(json.loads(payload))
         result = LookupResult(lookup_id, account_id, decision, as_of)
         if status != "decided":   # cannot happen (same transaction); never store twice
@@ -128,17 +188,15 @@ class BatchTracer(Tracer):
     def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
         """The lookup ends ``failed`` and its item ``done`` (result ``failed``), in one
         transaction: a resume never re-runs a lookup that already failed."""
-        with self.ws.transaction() as conn:
+        with self.ws.unit_of_work(write=True) as uow:
             super()._fail(result, exc, user_id)
-            conn.execute(
-                "UPDATE batch_items SET status = 'done', result = 'failed', error = ?,"
-                " contacts = 0, attached = 0, done_at = ? WHERE batch_id = ? AND"
-                " account_id = ? AND lookup_id = ?",
-                (failure_text(exc), now_iso(), self.batch.batch_id, result.account_id,
-                 result.lookup_id))
+            uow.batches.update_item(self.batch.batch_id, result.account_id, {
+                "status": "done", "result": "failed", "error": failure_text(exc),
+                "contacts": 0, "attached": 0, "done_at": now_iso()},
+                lookup_id=result.lookup_id)
 
     def _store(self, result: LookupResult, user_id: str | None) -> None:
-        with self.ws.transaction() as conn:
+        with self.ws.unit_of_work(write=True) as uow:
             super()._store(result, user_id)
             attached = self._attach(result)
             best = max((c.confidence for c in result.contacts), default=0.0)
@@ -146,14 +204,10 @@ class BatchTracer(Tracer):
                     else "nothing_found" if not result.contacts
                     else "located" if best >= USABLE else "nothing_current")
             errors = ";".join(s.source for s in result.sources if s.error) or None
-            conn.execute(
-                "UPDATE batch_items SET status = 'done', result = ?, source_errors = ?,"
-                " contacts = ?, attached = ?, error = NULL, done_at = ?"
-                # by account: (batch_id, account_id) is unique and indexed, while
-                # lookup_id is not, and a scan of the batch per lookup is quadratic
-                " WHERE batch_id = ? AND account_id = ? AND lookup_id = ?",
-                (kind, errors, len(result.contacts), attached, now_iso(),
-                 self.batch.batch_id, result.account_id, result.lookup_id))
+            uow.batches.update_item(self.batch.batch_id, result.account_id, {
+                "status": "done", "result": kind, "source_errors": errors,
+                "contacts": len(result.contacts), "attached": attached, "error": None,
+                "done_at": now_iso()}, lookup_id=result.lookup_id)
 
     def _attach(self, result: LookupResult) -> int:
         """Rank-1 contacts at or above the batch's threshold, as the batch's judgement;

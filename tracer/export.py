@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .consent.audit import AuditTrail
-from .consent.authorization import Authorizer
+from .audit.trail import AuditTrail
+from .consent.authorizer import Authorizer
 from .errors import InputError
 from .privacy import mask_identifiers, safe_file_name
 from .outputs import open_private, safe_csv_writer, spreadsheet_safe  # noqa: F401 (API)
@@ -35,27 +35,7 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
     (``export-contacts``) against its state now, under its lookup's purpose: one the
     user may not export (flagged or closed since, another collector's) is left out and
     the denial audited; with ``account_id``, a denial is raised before anything is written."""
-    where, params = ["l.status = 'completed'"], []
-    if account_id:
-        where.append("l.account_id = ?")
-        params.append(account_id)
-    if batch_id:
-        where.append("l.batch_id = ?")
-        params.append(batch_id)
-    latest = (
-        "SELECT l.account_id, l.lookup_id FROM lookups l WHERE " + " AND ".join(where) +
-        " AND l.requested_at = (SELECT max(requested_at) FROM lookups l2 WHERE"
-        " l2.account_id = l.account_id AND l2.status = 'completed'"
-        + (" AND l2.batch_id = l.batch_id" if batch_id else "") + ")")
-    withheld = _withheld(ws, actor, latest, params, account_id)
-    sql = (f"SELECT c.account_id, c.lookup_id, c.kind, c.rank, c.value, c.confidence,"
-           f" c.identity_confidence, c.sources, c.first_seen, c.last_seen, c.explanation,"
-           f" c.phone_type, (SELECT o.outcome || ' ' || o.date ||"
-           f"   CASE WHEN o.account_id = c.account_id THEN '' ELSE ' (another account)' END"
-           f"   FROM outcomes o WHERE o.channel = c.kind AND o.value_key = c.value_key"
-           f"   ORDER BY o.date DESC, o.id DESC LIMIT 1)"
-           f" FROM ({latest}) x JOIN contact_results c ON c.lookup_id = x.lookup_id"
-           f" ORDER BY c.account_id, c.kind, c.rank")
+    withheld = _withheld(ws, actor, account_id, batch_id)
     rows = accounts = 0
     last_account = None
     try:
@@ -66,7 +46,9 @@ def export_contacts(ws, out: Path, *, account_id: str | None = None,
         writer = safe_csv_writer(fh)
         writer.writerow(CONTACT_EXPORT_COLUMNS)
         consent = _ConsentNow(ws)
-        for row in ws.conn.execute(sql, params):
+        with ws.unit_of_work() as uow:
+            found = uow.lookups.export_rows(account_id=account_id, batch_id=batch_id)
+        for row in found:
             if row[0] in withheld:
                 continue
             row = (*row[:12], consent.of(row[0], row[2], row[4]), row[12])
@@ -97,20 +79,20 @@ class _ConsentNow:
         from .consent.consents import NO_CONSENT, consent_for
         has = self._with_records.get(account_id)
         if has is None:
-            has = self._with_records[account_id] = self.ws.conn.execute(
-                "SELECT 1 FROM consents WHERE account_id = ? LIMIT 1",
-                (account_id,)).fetchone() is not None
+            with self.ws.unit_of_work() as uow:
+                has = self._with_records[account_id] = uow.consents.any_for(account_id)
         if not has:
             return NO_CONSENT[kind]
         return consent_for(self.ws, account_id, kind, value)
 
 
-def _withheld(ws, actor: str | None, latest: str, params: list, account_id: str | None
+def _withheld(ws, actor: str | None, account_id: str | None, batch_id: str | None
               ) -> set[str]:
     """The accounts among the latest lookups that ``actor`` may not export now."""
     auth = Authorizer(ws)
     auth.require(actor, "export-contacts")             # the role at all, before any file
-    lookups = ws.conn.execute(f"SELECT account_id, lookup_id FROM ({latest})", params).fetchall()
+    with ws.unit_of_work() as uow:
+        lookups = uow.lookups.latest_completed(account_id=account_id, batch_id=batch_id)
     withheld = set()
     for account, lookup_id in lookups:
         if account_id is not None:

@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from .accounts import record_change
-from .consent.audit import AuditTrail, canonical_json, now_iso
+from .audit.trail import AuditTrail, canonical_json, now_iso
 from .consent.consents import contact_consents
 from .consent.gate import Gate, LookupRequest
 from .matching.contact_model import ContactModel, workspace_contact_model
@@ -28,7 +28,7 @@ from .models import CandidateIdentity, ContactPoint, Decision
 from .errors import LookupFailed
 from .privacy import mask_identifiers, mask_text, record_problem
 from .sources.registry import SourceRegistry
-from .store import RecordStore, earlier_events
+from .sources.record_store import RecordStore
 
 DEFAULT_TIMEOUT = 10.0
 log = logging.getLogger("tracer.lookup")
@@ -140,15 +140,53 @@ class Tracer:
         self.ws = workspace
         self.audit = AuditTrail(workspace)
         self.gate = gate or Gate(workspace)
-        self.registry = registry or SourceRegistry(
-            RecordStore(workspace), cache_dir=workspace.path.with_name(workspace.path.name + ".cache"))
-        if model is None:
-            from .matching.training import workspace_model
-            model = workspace_model(workspace)
-        self.model = model
-        self.contact_model = contact_model or workspace_contact_model(workspace)
+        # Sources are discovered (their plugin modules imported) at the first lookup.
+        self._registry = registry
+        # The models are read (and the match model trained, on a large workspace that
+        # has none) at the first lookup, not here: constructing a Tracer stays cheap.
+        self._model = model
+        self._contact_model = contact_model
         #: Store each lookup's identity graph for `tracer graph` (batches switch it off).
         self.persist_graphs = True
+        #: ``(lookup_id, source) -> (records, error, elapsed_ms)`` a batch asked for several
+        #: lookups at once (:meth:`BatchTracer.ask_together`), used instead of asking again.
+        self.answered: dict[tuple[str, str], tuple[list, str | None, float]] = {}
+
+    @property
+    def registry(self) -> SourceRegistry:
+        """The workspace's sources, loaded on first use."""
+        if self._registry is None:
+            ws = self.ws
+            self._registry = SourceRegistry(
+                RecordStore(ws), cache_dir=ws.path.with_name(ws.path.name + ".cache"))
+        return self._registry
+
+    @registry.setter
+    def registry(self, value: SourceRegistry) -> None:
+        self._registry = value
+
+    @property
+    def model(self) -> MatchModel:
+        """The workspace's match model, loaded (or trained) on first use."""
+        if self._model is None:
+            from .matching.model_store import workspace_model
+            self._model = workspace_model(self.ws)
+        return self._model
+
+    @model.setter
+    def model(self, value: MatchModel) -> None:
+        self._model = value
+
+    @property
+    def contact_model(self) -> ContactModel:
+        """The workspace's contact model, loaded on first use."""
+        if self._contact_model is None:
+            self._contact_model = workspace_contact_model(self.ws)
+        return self._contact_model
+
+    @contact_model.setter
+    def contact_model(self, value: ContactModel) -> None:
+        self._contact_model = value
 
     def trace(self, account_id: str, *, user_id: str | None, purpose: str, reason: str,
               as_of: date | None = None, judgment_ref: str | None = None,
@@ -174,8 +212,8 @@ class Tracer:
             self._match_and_rank(result, account, rows, as_of, user_id)
             result.consent = contact_consents(self.ws, result.account_id, result.contacts)
         except self.FAILS_ON as exc:
-            if self.ws.conn.in_transaction:      # nothing half-written is kept
-                self.ws.conn.execute("ROLLBACK")
+            if self.ws.in_transaction:           # nothing half-written is kept
+                self.ws.rollback()
             self._fail(result, exc, user_id)
             if not isinstance(exc, Exception):   # Ctrl-C: recorded, then still an interrupt
                 raise
@@ -187,9 +225,8 @@ class Tracer:
     def _fail(self, result: LookupResult, exc: BaseException, user_id: str | None) -> None:
         log.error("lookup %s failed: %s", result.lookup_id, failure_text(exc))
         log.debug("lookup %s failure", result.lookup_id, exc_info=exc)
-        with self.ws.transaction() as conn:
-            conn.execute("UPDATE lookups SET status = 'failed', completed_at = ?"
-                         " WHERE lookup_id = ?", (now_iso(), result.lookup_id))
+        with self.ws.unit_of_work(write=True) as uow:
+            uow.lookups.finish(result.lookup_id, "failed", completed_at=now_iso())
             self.audit.append("lookup_failed", {"error": failure_text(exc)}, actor=user_id,
                               account_id=result.account_id, lookup_id=result.lookup_id)
 
@@ -212,30 +249,31 @@ class Tracer:
         return rows
 
     def _account(self, account_id: str) -> dict[str, Any]:
-        cur = self.ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-        return self.ws.dob_seal.open_row(dict(zip([c[0] for c in cur.description],
-                                                  cur.fetchone())))
+        with self.ws.unit_of_work() as uow:
+            account = uow.accounts.get(account_id)
+        return self.ws.dob_seal.open_row(account.to_dict())
 
     def _ask(self, name: str, fields: tuple[str, ...], account: dict[str, Any],
              lookup_id: str, user_id: str | None):
         adapter = self.registry.adapter(name)
         query = _query_for(account, fields)
         outcome = SourceOutcome(name, tuple(sorted(query)))
-        self.audit.append("source_query", {
-            "source": name, "fields": sorted(query),
-            "query_sha256": hashlib.sha256(canonical_json(query).encode()).hexdigest(),
-        }, actor=user_id, account_id=account["account_id"], lookup_id=lookup_id)
-        timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT))
-        started = time.perf_counter()
-        try:
-            records = _call_with_timeout(lambda: list(adapter.search(query)), timeout)
-        except TimeoutError:
-            outcome.error = f"timed out after {timeout:g} s"
-            records = []
-        except Exception as exc:  # a failing source never sinks the others
-            outcome.error = f"{type(exc).__name__}: {exc}"[:300]
-            records = []
-        outcome.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
+        answered = self.answered.pop((lookup_id, name), None)
+        if answered is not None:          # asked with the batch's other lookups, at once
+            records, outcome.error, outcome.elapsed_ms = answered
+        else:
+            self.note_query(name, query, account["account_id"], lookup_id, user_id)
+            timeout = float(adapter.context.settings.get("timeout", DEFAULT_TIMEOUT))
+            started = time.perf_counter()
+            try:
+                records = _call_with_timeout(lambda: list(adapter.search(query)), timeout)
+            except TimeoutError:
+                outcome.error = f"timed out after {timeout:g} s"
+                records = []
+            except Exception as exc:  # a failing source never sinks the others
+                outcome.error = f"{type(exc).__name__}: {exc}"[:300]
+                records = []
+            outcome.elapsed_ms = round((time.perf_counter() - started) * 1000, 1)
         log.info("source %s: %s in %.0f ms (fields %s)", name,
                  outcome.error or f"{len(records)} records", outcome.elapsed_ms,
                  ",".join(outcome.fields))
@@ -271,6 +309,14 @@ class Tracer:
                               account_id=account["account_id"], lookup_id=lookup_id)
         return outcome, rows
 
+    def note_query(self, name: str, query: dict[str, Any], account_id: str, lookup_id: str,
+                   user_id: str | None) -> None:
+        """The ``source_query`` entry, written before the source is asked."""
+        self.audit.append("source_query", {
+            "source": name, "fields": sorted(query),
+            "query_sha256": hashlib.sha256(canonical_json(query).encode()).hexdigest(),
+        }, actor=user_id, account_id=account_id, lookup_id=lookup_id)
+
     def _match_and_rank(self, result: LookupResult, account: dict[str, Any], rows,
                         as_of: date, user_id: str | None) -> None:
         ranked = match_and_rank(
@@ -303,10 +349,8 @@ class Tracer:
         self._store(result, user_id)
 
     def _rejected(self, account_id: str) -> set[tuple[str, str]]:
-        rows = self.ws.conn.execute(
-            "SELECT kind, value FROM judgements WHERE account_id = ? AND verdict = 'reject'",
-            (account_id,)).fetchall()
-        return {(k, v) for k, v in rows}
+        with self.ws.unit_of_work() as uow:
+            return uow.lookups.rejected(account_id)
 
     def _scrub(self, result: LookupResult, account: dict[str, Any], user_id) -> list[str]:
         """Deceased or bankruptcy events on a matched identity withhold the contacts;
@@ -322,7 +366,7 @@ class Tracer:
                 continue
             sure = ident.confidence >= policy.scrub_min_identity_confidence
             # A record delivered again keeps the events of its earlier versions.
-            events = sorted(set(ident.events) | earlier_events(self.ws, ident.record_keys),
+            events = sorted(set(ident.events) | self._earlier_events(ident.record_keys),
                             key=lambda e: (e[0], e[1] or ""))
             for event, when in events:
                 if event not in policy.scrub_events:
@@ -335,7 +379,7 @@ class Tracer:
         if withheld or possible:
             action = ("contacts withheld; account flagged for review" if withheld
                       else "possible match: account flagged for review; contacts kept")
-            with self.ws.transaction():
+            with self.ws.unit_of_work(write=True):
                 record_change(self.ws, account["account_id"],
                               {"review_reason": "; ".join(withheld or possible)},
                               actor=user_id, action="scrub", reason=action,
@@ -347,19 +391,23 @@ class Tracer:
             result.note = ("review before contact: possible " + "; ".join(possible)).strip()
         return withheld
 
+    def _earlier_events(self, record_keys) -> set:
+        with self.ws.unit_of_work() as uow:
+            return uow.records.earlier_events(record_keys)
+
     def _store(self, result: LookupResult, user_id: str | None) -> None:
-        with self.ws.transaction() as conn:
-            conn.executemany(
-                "INSERT INTO contact_results (lookup_id, account_id, kind, rank, value,"
-                " confidence, identity_confidence, sources, first_seen, last_seen, explanation,"
-                " detail, phone_type, value_key) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(result.lookup_id, result.account_id, c.kind, c.rank, c.value, c.confidence,
-                  c.identity_confidence, ";".join(c.sources), c.first_seen, c.last_seen,
-                  c.explanation, canonical_json({"waterfall": c.waterfall,
-                                                 "record_keys": c.record_keys,
-                                                 "evidence": dict(c.evidence)}),
-                  c.phone_type, c.value_key)
-                 for c in result.contacts])
+        with self.ws.unit_of_work(write=True) as uow:
+            uow.lookups.add_results([{
+                "lookup_id": result.lookup_id, "account_id": result.account_id,
+                "kind": c.kind, "rank": c.rank, "value": c.value, "confidence": c.confidence,
+                "identity_confidence": c.identity_confidence, "sources": ";".join(c.sources),
+                "first_seen": c.first_seen, "last_seen": c.last_seen,
+                "explanation": c.explanation,
+                "detail": canonical_json({"waterfall": c.waterfall,
+                                          "record_keys": c.record_keys,
+                                          "evidence": dict(c.evidence)}),
+                "phone_type": c.phone_type, "value_key": c.value_key}
+                for c in result.contacts])
             self.audit.append("candidates_ranked", {
                 "identities": [{"id": i.identity_id, "confidence": i.confidence,
                                 "records": len(i.record_keys)} for i in result.identities],
@@ -371,9 +419,9 @@ class Tracer:
                 # what scored them, so a score can be reproduced during an audit
                 "models": {"match": self.model.version, "contact": self.contact_model.version},
             }, actor=user_id, account_id=result.account_id, lookup_id=result.lookup_id)
-            conn.execute("UPDATE lookups SET status = ?, completed_at = ? WHERE lookup_id = ?",
-                         ("withheld" if result.withheld else "completed", now_iso(),
-                          result.lookup_id))
+            uow.lookups.finish(result.lookup_id,
+                               "withheld" if result.withheld else "completed",
+                               completed_at=now_iso())
 
     def close(self) -> None:
         """Nothing to release today; kept so callers need not change when sources pool."""

@@ -19,7 +19,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
-from .consent.audit import AuditTrail, now_iso
+from .audit.trail import AuditTrail, now_iso
 from .csvio import RejectReport, open_csv
 from .errors import InputError
 from .imports import (ImportResult, RowError, _check_columns, _check_shape, _check_sources,
@@ -170,22 +170,20 @@ def import_outcomes(ws, path: str | Path, *, column_map: dict[str, str] | None =
     now = now_iso()
     counts: dict[str, int] = {}
     try:
-        with ws.transaction() as conn:
-            def known(account_id: str) -> bool:
-                return conn.execute("SELECT 1 FROM accounts WHERE account_id = ?",
-                                    (account_id,)).fetchone() is not None
+        with ws.unit_of_work(write=True) as uow:
+            known = uow.accounts.exists
             for line, row, _raw in source.rows():
                 try:
                     item = clean_outcome(row, known)
                 except RowError as exc:
                     rejects.add(line, str(exc), row)
                     continue
-                cur = conn.execute(
-                    "INSERT OR IGNORE INTO outcomes (account_id, channel, value, value_key,"
-                    " outcome, date, user_id, note, imported_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                    (item.account_id, item.channel, item.value, item.value_key, item.outcome,
-                     item.date.isoformat(), item.user_id, item.note, now))
-                if cur.rowcount:
+                added = uow.outcomes.add({
+                    "account_id": item.account_id, "channel": item.channel,
+                    "value": item.value, "value_key": item.value_key,
+                    "outcome": item.outcome, "date": item.date.isoformat(),
+                    "user_id": item.user_id, "note": item.note, "imported_at": now})
+                if added:
                     result.imported += 1
                     counts[item.outcome] = counts.get(item.outcome, 0) + 1
                 else:
@@ -214,34 +212,26 @@ def _file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-_SELECT = ("SELECT account_id, channel, value, value_key, outcome, date, user_id, note"
-           " FROM outcomes")
-
-
 def _row(r) -> Outcome:
     return Outcome(r[0], r[1], r[2], r[3], r[4], date.fromisoformat(r[5]), r[6], r[7])
 
 
 def list_outcomes(ws, account_id: str) -> list[Outcome]:
     """The account's outcomes, newest first."""
-    if ws.conn.execute("SELECT 1 FROM accounts WHERE account_id = ?",
-                       (account_id,)).fetchone() is None:
-        raise InputError(f"no account {account_id!r}")
-    return [_row(r) for r in ws.conn.execute(
-        _SELECT + " WHERE account_id = ? ORDER BY date DESC, id DESC", (account_id,))]
+    with ws.unit_of_work() as uow:
+        if not uow.accounts.exists(account_id):
+            raise InputError(f"no account {account_id!r}")
+        return [_row(r) for r in uow.outcomes.of_account(account_id)]
 
 
 def outcomes_for(ws, values: Iterable[tuple[str, str]]) -> dict[tuple[str, str], list[Outcome]]:
     """Every outcome of each (channel, value_key), on any account, oldest first."""
-    wanted = sorted(set(values))
     out: dict[tuple[str, str], list[Outcome]] = {}
-    for i in range(0, len(wanted), 400):
-        part = wanted[i:i + 400]
-        where = " OR ".join("(channel = ? AND value_key = ?)" for _ in part)
-        params = [x for pair in part for x in pair]
-        for r in ws.conn.execute(_SELECT + f" WHERE {where} ORDER BY date, id", params):
-            item = _row(r)
-            out.setdefault((item.channel, item.value_key), []).append(item)
+    with ws.unit_of_work() as uow:
+        rows = uow.outcomes.for_values(sorted(set(values)))
+    for r in rows:
+        item = _row(r)
+        out.setdefault((item.channel, item.value_key), []).append(item)
     return out
 
 
@@ -251,25 +241,23 @@ def same_debtor_accounts(ws, debtor, account_ids: set[str]) -> set[str]:
     that differs.  A debt re-placed under a new account number is one person's."""
     from .matching.features import features_of
     out = set()
-    ids = sorted(account_ids)
-    for i in range(0, len(ids), 400):
-        part = ids[i:i + 400]
-        cur = ws.conn.execute(
-            "SELECT account_id, first_name, middle_name, last_name, suffix, dob, ssn_last4"
-            f" FROM accounts WHERE account_id IN ({', '.join('?' * len(part))})", part)
-        names = [c[0] for c in cur.description]
-        for row in cur:
-            other = features_of(dict(zip(names, row)), key="other", source="account")
-            same_name = ((other.first_root or other.first) == (debtor.first_root or debtor.first)
-                         and other.last_key == debtor.last_key and other.last_key)
-            dob_ok = not (other.dob and debtor.dob and other.dob != debtor.dob)
-            ssn_ok = not (other.ssn_last4 and debtor.ssn_last4
-                          and other.ssn_last4 != debtor.ssn_last4)
-            if same_name and dob_ok and ssn_ok and (other.dob or other.ssn_last4):
-                out.add(row[0])
+    with ws.unit_of_work() as uow:
+        accounts = uow.accounts.by_ids(sorted(account_ids))
+    names = ("account_id", "first_name", "middle_name", "last_name", "suffix", "dob",
+             "ssn_last4")
+    for account in accounts:
+        other = features_of({n: account[n] for n in names}, key="other", source="account")
+        same_name = ((other.first_root or other.first) == (debtor.first_root or debtor.first)
+                     and other.last_key == debtor.last_key and other.last_key)
+        dob_ok = not (other.dob and debtor.dob and other.dob != debtor.dob)
+        ssn_ok = not (other.ssn_last4 and debtor.ssn_last4
+                      and other.ssn_last4 != debtor.ssn_last4)
+        if same_name and dob_ok and ssn_ok and (other.dob or other.ssn_last4):
+            out.add(account.account_id)
     return out
 
 
 def outcomes_seen(ws) -> int:
     """The newest outcome's id (0 when none): what a calibration has learned from."""
-    return ws.conn.execute("SELECT coalesce(max(id), 0) FROM outcomes").fetchone()[0]
+    with ws.unit_of_work() as uow:
+        return uow.outcomes.newest_id()

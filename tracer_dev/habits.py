@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date
 from random import Random
 
-from tracer import synthetic as _syn
+from tracer_dev import synthetic as _syn
 
 from .canon import street_key
 from .people import Person, Place
@@ -34,7 +34,7 @@ STATE_NAMES = {
 
 
 def typo(text: str, rng: Random) -> str:
-    """One swapped, dropped or substituted character (tracer.synthetic's typo model)."""
+    """One swapped, dropped or substituted character (tracer_dev.synthetic's typo model)."""
     return _syn._typo(text, rng)
 
 

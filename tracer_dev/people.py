@@ -1,7 +1,7 @@
 """People and their lives: who lived where, held which number and mailbox, and when.
 
 Names (by US frequency), cities with their real ZIP areas and area codes, street names,
-nicknames and employers come from :mod:`tracer.synthetic`'s reference tables, so both
+nicknames and employers come from :mod:`tracer_dev.synthetic`'s reference tables, so both
 generators draw the same population.  What is new here is time: every address, phone and
 email is a :class:`Span` with a start and an end (None = still held on the as-of day), so
 that "who held +12175550134 on 2024-03-03" has one answer.
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from random import Random
 
-from tracer import synthetic as _syn
+from tracer_dev import synthetic as _syn
 
 __all__ = ["Place", "Span", "Person", "Books", "CITIES", "YEAR", "poisson_dates"]
 

@@ -9,14 +9,11 @@ from pathlib import Path
 import click
 from rich.table import Column, Table
 
-from ..consent.audit import AuditTrail
 from ..consent.checkpoints import (KEY_ENV, generate_keypair, is_signed, load_private_key,
                                    load_public_key, public_path_for, read_checkpoint,
                                    sign_checkpoint, verify_signed_checkpoint)
-from ..consent.retention import purge
-from ..consent.review import (FINDINGS, REVIEWER_ROLES, add_finding, export_text,
-                              list_lookups, lookup_trail, sample, stats)
-from ..consent.users import require_user
+from ..app import Session
+from ..consent.review import FINDINGS
 from ..errors import AuditIntegrityError, InputError
 from ..outputs import open_private, workspace_files, write_private_text
 from ..privacy import refuse_sensitive_option
@@ -48,10 +45,6 @@ def _date_option(ctx, param, value):
     return parsed.isoformat() if parsed else None
 
 
-def _reviewer(ws, user_id):
-    return require_user(ws, user_id, roles=REVIEWER_ROLES)
-
-
 def _lookup_table(rows) -> Table:
     table = Table(Column("lookup", no_wrap=True), Column("when (UTC)", no_wrap=True),
                   Column("user", overflow="fold"), Column("account", overflow="fold"),
@@ -81,7 +74,7 @@ def audit_group() -> None:
 @with_workspace
 def audit_verify(ws, checkpoint: Path | None, public_key: Path | None) -> None:
     """Recompute the SHA-256 chain; exit 1 naming the first bad entry."""
-    trail = AuditTrail(ws)
+    trail = Session(ws).trail()
     if public_key and not checkpoint:
         raise InputError("--public-key checks a signed checkpoint: give --checkpoint FILE too")
     data = read_checkpoint(checkpoint) if checkpoint else None
@@ -138,7 +131,7 @@ def audit_checkpoint(ws, out: Path | None, key: Path | None) -> None:
     """Print the head hash, signed; keep it elsewhere."""
     if out:
         check_output_path("--out", out, ws=ws)
-    trail = AuditTrail(ws)
+    trail = Session(ws).trail()
     if key:
         data = sign_checkpoint(trail, load_private_key(key))
     else:
@@ -161,8 +154,7 @@ def audit_checkpoint(ws, out: Path | None, key: Path | None) -> None:
 @with_workspace
 def audit_list(ws, user_id, as_json, **filters) -> None:
     """List lookups with who, which account, why, under which purpose, and the outcome."""
-    _reviewer(ws, user_id)
-    rows = list_lookups(ws, **filters)
+    rows = Session(ws, user_id).audit_list(**filters)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))
@@ -179,8 +171,8 @@ def audit_list(ws, user_id, as_json, **filters) -> None:
 def audit_show(ws, lookup_id, user_id, as_json) -> None:
     """The full trail of one lookup: request, decision, each source asked and what came
     back, ranking, attachments, judgements and review findings."""
-    _reviewer(ws, user_id)
-    entries = lookup_trail(ws, lookup_id)
+    session = Session(ws, user_id)
+    entries = session.audit_trail(lookup_id)
     if not entries:
         raise InputError(f"no audit entries for lookup {lookup_id}")
     if as_json:
@@ -200,7 +192,7 @@ def audit_show(ws, lookup_id, user_id, as_json) -> None:
             text = value if isinstance(value, str) else json.dumps(value)
             console.print(f"    {key}: {text[:300]}")
     try:
-        AuditTrail(ws).verify()
+        session.verify_trail()
         console.print("chain: verified intact")
     except AuditIntegrityError as exc:
         console.print(f"chain: [red]BROKEN[/red] ({exc})")
@@ -215,8 +207,7 @@ def audit_show(ws, lookup_id, user_id, as_json) -> None:
 @with_workspace
 def audit_sample(ws, n, seed, user_id, as_json, **filters) -> None:
     """Draw a reproducible random sample of N lookups for quality review."""
-    _reviewer(ws, user_id)
-    rows = sample(ws, n, seed, **filters)
+    rows = Session(ws, user_id).audit_sample(n, seed, **filters)
     if as_json:
         for row in rows:
             click.echo(json.dumps(row))
@@ -234,8 +225,7 @@ def audit_sample(ws, n, seed, user_id, as_json, **filters) -> None:
 @with_workspace
 def audit_review(ws, lookup_id, finding, note, user_id) -> None:
     """Record a reviewer's finding on LOOKUP_ID in the audit trail."""
-    reviewer = _reviewer(ws, user_id)
-    seq = add_finding(ws, lookup_id, finding, note, reviewer=reviewer["id"])
+    seq = Session(ws, user_id).audit_review(lookup_id, finding, note)
     console.print(f"finding '{finding}' on {lookup_id} recorded as audit entry {seq}")
 
 
@@ -249,21 +239,23 @@ def audit_review(ws, lookup_id, finding, note, user_id) -> None:
 @with_workspace
 def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
     """Export audit entries with their hashes, so a regulator can recompute the chain."""
-    reviewer = _reviewer(ws, user_id)
+    session = Session(ws, user_id)
+    session.reviewer()
     if out:
         check_output_path("--out", out, ws=ws)
-    chunks = export_text(ws, fmt, lookup_id=lookup_id)
-    if out:
-        try:
-            with open_private(out) as fh:
-                fh.writelines(chunks)
-        except OSError as exc:
-            raise InputError(f"--out {out}: {exc.strerror}") from exc
-    else:
-        for chunk in chunks:
-            click.echo(chunk, nl=False)
-    AuditTrail(ws).append("export", {"what": "audit", "format": fmt, "lookup": lookup_id},
-                          actor=reviewer["id"], lookup_id=lookup_id)
+
+    def write(chunks) -> None:
+        if out:
+            try:
+                with open_private(out) as fh:
+                    fh.writelines(chunks)
+            except OSError as exc:
+                raise InputError(f"--out {out}: {exc.strerror}") from exc
+        else:
+            for chunk in chunks:
+                click.echo(chunk, nl=False)
+
+    session.export_audit(fmt, lookup_id=lookup_id, write=write)
     if out:
         console.print(f"audit entries written to {out}")
 
@@ -275,8 +267,7 @@ def audit_export(ws, fmt, lookup_id, out, user_id) -> None:
 @with_workspace
 def audit_stats(ws, user_id, as_json, **filters) -> None:
     """Lookups and denial rates by user, purpose and reason; users outside the norm."""
-    _reviewer(ws, user_id)
-    data = stats(ws, **filters)
+    data = Session(ws, user_id).audit_stats(**filters)
     if as_json:
         click.echo(json.dumps(data, indent=2))
         return
@@ -307,8 +298,9 @@ def audit_stats(ws, user_id, as_json, **filters) -> None:
 def audit_purge(ws, before, dry_run, user_id) -> None:
     """Redact personal data from long-inactive accounts' entries, keeping every hash."""
     from .trace import parse_day
-    reviewer = _reviewer(ws, user_id)
-    report = purge(ws, parse_day(before, "--before"), dry_run=dry_run, actor=reviewer["id"])
+    session = Session(ws, user_id)
+    session.reviewer()
+    report = session.purge(parse_day(before, "--before"), dry_run=dry_run)
     verb = "would redact" if dry_run else "redacted"
     console.print(f"{verb} {report.entries} entries of {len(report.accounts)} accounts "
                   f"inactive since before {report.before}")

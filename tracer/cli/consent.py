@@ -7,7 +7,8 @@ import json
 import click
 from rich.table import Column, Table
 
-from ..consent.consents import CHANNELS, STATUSES, list_consents, record_consent
+from ..app import Session
+from ..consent.consents import CHANNELS, STATUSES
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
@@ -32,7 +33,7 @@ def consent_group() -> None:
 def consent_record(ws, account_id, channel, value, status, note, user_id) -> None:
     """Record consent for one channel of ACCOUNT_ID, audited; `accept`, the trace and
     the contacts export read it."""
-    item = record_consent(ws, user_id, account_id, channel, value, status, note)
+    item = Session(ws, user_id).record_consent(account_id, channel, value, status, note)
     console.print(f"{channel} consent {status} for {account_id}: {item['value']}")
 
 
@@ -44,7 +45,7 @@ def consent_record(ws, account_id, channel, value, status, note, user_id) -> Non
 def consent_list(ws, account_id, user_id, as_json) -> None:
     """Every consent record of ACCOUNT_ID, oldest first, and what each value's consent
     says now (the latest record for a channel and value decides)."""
-    rows = list_consents(ws, user_id, account_id)
+    rows = Session(ws, user_id).consents(account_id)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

@@ -9,6 +9,7 @@ import click
 
 from ..demo import run_demo
 from ._common import console
+from .trace import render
 
 
 @click.command("demo")
@@ -18,7 +19,7 @@ from ._common import console
 def demo_cmd(workdir: Path | None) -> None:
     """Import bundled synthetic data (clearly fake), trace an account that moved, try a
     bankrupt one, verify the audit trail, and export the contacts."""
-    ok = run_demo(console, workdir)
+    ok = run_demo(console, workdir, render=render)
     sys.exit(0 if ok else 1)
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..export import export_contacts
+from ..app import Session
 from ._common import check_output_path, console, user_option, with_workspace
 
 
@@ -27,8 +27,8 @@ def export_contacts_cmd(ws, out: Path, account_id, batch_id, user_id) -> None:
     accounts the user may export now (a flag, closure or reassignment since the lookup
     leaves an account out, and the audit says why)."""
     check_output_path("--out", out, ws=ws)
-    rows, accounts = export_contacts(ws, out, account_id=account_id, batch_id=batch_id,
-                                     actor=user_id)
+    rows, accounts = Session(ws, user_id).export_contacts(out, account_id=account_id,
+                                                          batch_id=batch_id)
     console.print(f"wrote {rows} contact points for {accounts} accounts to {out}")
 
 

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ..consent.users import require_user
+from ..app import Session
 from ..csvio import parse_maps
-from ..imports import import_accounts, import_records
+from ..imports import import_accounts
 from ..privacy import refuse_sensitive_option
 from ..vendors import mapping_for
 from ._common import console, err_console, user_option, with_workspace
@@ -87,12 +87,13 @@ def records_group() -> None:
 def records_import(ws, file: Path, source: str, maps, user_id, as_json) -> None:
     """Import records from FILE.csv; re-importing the same rows adds nothing.  A column
     mapping saved for NAME in config/vendors.toml applies first; --map options win."""
-    require_user(ws, user_id)
+    session = Session(ws, user_id)
+    session.require()
     with _progress(file) as progress:
         task = progress.add_task(file.name, total=None)
-        result = import_records(ws, file, source=source,
-                                column_map=mapping_for(source, parse_maps(maps)),
-                                actor=user_id, progress=lambda n: progress.advance(task, n))
+        result = session.import_records(file, source=source,
+                                        column_map=mapping_for(source, parse_maps(maps)),
+                                        progress=lambda n: progress.advance(task, n))
     _report(result, as_json)
 
 

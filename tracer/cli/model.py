@@ -6,12 +6,9 @@ import json
 
 import click
 
-from ..consent.audit import AuditTrail
-from ..consent.users import require_user
-from ..errors import InputError
-from ..matching.calibration import calibrate_workspace
+from ..app import Session
 from ..matching.contact_model import describe, workspace_contact_model
-from ..matching.training import record_count, save_model, train_workspace_model, workspace_model
+from ..matching.model_store import workspace_model
 from ._common import console, err_console, user_option, with_workspace
 
 
@@ -27,16 +24,7 @@ def model_group() -> None:
 def model_train(ws, as_json, user_id) -> None:
     """Train on the records table: u from random pairs, m by EM (no labels needed);
     saved as the next version in the workspace and used by every later trace."""
-    count = record_count(ws)
-    if count < 2:
-        what = "no records" if count == 0 else "only one record"
-        raise InputError(f"the workspace has {what} to train on (a model needs pairs of "
-                         "records): run `tracer records import` first")
-    model = train_workspace_model(ws)
-    version = save_model(ws, model)
-    AuditTrail(ws).append("model_trained", {
-        "version": version, "records": model.trained_on.get("records", 0),
-        "blocked_pairs": model.trained_on.get("blocked_pairs", 0)}, actor=user_id)
+    model, version = Session(ws, user_id).train_model()
     if as_json:
         click.echo(model.to_json())
         return
@@ -54,8 +42,7 @@ def model_calibrate(ws, user_id, as_json) -> None:
     """Fit the contact model (how likely a contact is current and reaches the debtor)
     to the workspace's outcomes: saved as the next version, audited, and used by every
     later trace.  Prints the reliability on held-out outcomes."""
-    require_user(ws, user_id)
-    model, report = calibrate_workspace(ws, actor=user_id)
+    model, report = Session(ws, user_id).calibrate_model()
     if as_json:
         click.echo(json.dumps({"version": model.version, **report}, indent=1))
         return

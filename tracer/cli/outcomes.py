@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from ..consent.users import require_user
+from ..app import Session
 from ..csvio import parse_maps
-from ..outcomes import import_outcomes, list_outcomes
 from ._common import console, user_option, with_workspace
 from .imports import _progress, _report, map_option
 
@@ -30,11 +29,12 @@ def outcomes_import(ws, file: Path, maps, user_id, as_json) -> None:
     """Import outcomes from FILE.csv (account_id, channel, value, outcome, date[, user,
     note]); bad rows go to FILE.rejects.csv, re-imported rows add nothing.  The next
     batch refits the contact model to them (`tracer model calibrate`)."""
-    require_user(ws, user_id)
+    session = Session(ws, user_id)
+    session.require()
     with _progress(file) as progress:
         task = progress.add_task(file.name, total=None)
-        result = import_outcomes(ws, file, column_map=parse_maps(maps), actor=user_id,
-                                 progress=lambda n: progress.advance(task, n))
+        result = session.import_outcomes(file, column_map=parse_maps(maps),
+                                         progress=lambda n: progress.advance(task, n))
     _report(result, as_json)
 
 
@@ -45,8 +45,7 @@ def outcomes_import(ws, file: Path, maps, user_id, as_json) -> None:
 @with_workspace
 def outcomes_list(ws, account_id: str, user_id, as_json) -> None:
     """The outcomes recorded for ACCOUNT_ID, newest first."""
-    require_user(ws, user_id)
-    items = list_outcomes(ws, account_id)
+    items = Session(ws, user_id).outcomes(account_id)
     if as_json:
         click.echo(json.dumps([o.to_dict() for o in items], indent=2))
         return

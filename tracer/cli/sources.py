@@ -18,7 +18,7 @@ from ..errors import InputError
 from ..sources.conformance import check_source
 from ..sources.registry import SourceRegistry, _with_env
 from ..sources.health import source_health
-from ..store import RecordStore
+from ..sources.record_store import RecordStore
 from ._common import console, with_workspace
 
 STATUS_STYLE = {"pass": "green", "fail": "red", "skip": "yellow"}

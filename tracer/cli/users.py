@@ -7,8 +7,8 @@ import json
 import click
 from rich.table import Table
 
-from ..consent.users import (ROLES, add_user, deactivate_user, list_users,
-                             require_user_manager)
+from ..app import Session
+from ..consent.users import ROLES
 from ._common import console, user_option, with_workspace
 
 
@@ -27,8 +27,7 @@ def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
     """Add user ID with a role (or change an existing user's role, or reactivate them).
     Needs --user of a supervisor or compliance user, except for the first users of a
     new workspace, added before any supervisor or compliance user exists."""
-    require_user_manager(ws, user_id, adding=True)
-    created = add_user(ws, new_id, role, actor=user_id)
+    created = Session(ws, user_id).add_user(new_id, role)
     console.print(f"{'Added' if created else 'Updated'} user {new_id} ({role}).")
 
 
@@ -39,8 +38,7 @@ def users_add(ws, new_id: str, role: str, user_id: str | None) -> None:
 def users_deactivate(ws, target: str, user_id: str | None) -> None:
     """Deactivate user ID: they can no longer trace (their history stays).  Needs --user
     of a supervisor or compliance user."""
-    require_user_manager(ws, user_id)
-    deactivate_user(ws, target, actor=user_id)
+    Session(ws, user_id).deactivate_user(target)
     console.print(f"Deactivated user {target}.")
 
 
@@ -49,7 +47,7 @@ def users_deactivate(ws, target: str, user_id: str | None) -> None:
 @with_workspace
 def users_list(ws, as_json: bool) -> None:
     """List users, their roles and whether they are active."""
-    rows = list_users(ws)
+    rows = Session(ws).users()
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return

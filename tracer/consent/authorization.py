@@ -11,7 +11,7 @@ batch's next account), against the account as it is at the moment of the action:
         ...                                  # inside one write transaction
 
 :func:`decide_action` is pure (no workspace, no CLI: the web server will call it too);
-:class:`Authorizer` reads the current user, account and lookup, audits every denial
+:class:`~.authorizer.Authorizer` (in :mod:`.authorizer`) reads the current user, account and lookup, audits every denial
 (``access_denied``, with the settings fingerprint) and raises
 :class:`~tracer.errors.AccessDenied`.  The table of actions is ``[actions]`` in
 ``config/policy.toml``; an action it does not name is denied.
@@ -19,11 +19,10 @@ batch's next account), against the account as it is at the moment of the action:
 
 from __future__ import annotations
 
-import contextlib
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any
 
-from ..errors import AccessDenied, ConfigError, InputError
+from ..errors import AccessDenied, ConfigError
 from ..models import Reason
 
 
@@ -289,126 +288,6 @@ def decide_action(policy, user: dict[str, Any] | None, action: str,
 
 # -- against the workspace: current state, audited denials --------------------------------
 
-@dataclass(frozen=True)
-class Grant:
-    """An allowed action: the user and account as they were when it was decided."""
-
-    user: dict[str, Any]
-    account: dict[str, Any] | None
-    verdict: Verdict
-
-
-def load_user(conn, user_id: str | None) -> dict[str, Any] | None:
-    row = conn.execute("SELECT id, role, active FROM users WHERE id = ?",
-                       (user_id,)).fetchone()
-    return {"id": row[0], "role": row[1], "active": row[2]} if row else None
-
-
-def load_account(conn, account_id: str) -> dict[str, Any] | None:
-    cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-    row = cur.fetchone()
-    return dict(zip([c[0] for c in cur.description], row)) if row else None
-
-
-class Authorizer:
-    """Decides actions for one command under the rules in force; audits each denial."""
-
-    def __init__(self, ws, rules=None):
-        from .fingerprint import rules_in_force
-        self.ws = ws
-        self.rules = rules or rules_in_force()
-        self._noted: set[str | None] = set()
-
-    @property
-    def policy(self):
-        return self.rules.policy
-
-    def evaluate(self, user_id: str | None, action: str, account_id: str | None = None, *,
-                 lookup_id: str | None = None, **facts) -> tuple[Verdict, dict | None,
-                                                                  dict | None]:
-        """(verdict, user, account) from the workspace's current rows; nothing audited."""
-        from .fingerprint import note_settings
-        if not user_id:
-            raise InputError("say who you are: --user ID or the TRACER_USER environment "
-                             "variable")
-        if user_id not in self._noted:
-            note_settings(self.ws, user_id, self.rules.fingerprint)
-            self._noted.add(user_id)
-        conn = self.ws.conn
-        user = load_user(conn, user_id)
-        account = load_account(conn, account_id) if account_id is not None else None
-        if lookup_id is not None and "purpose" not in facts:
-            row = conn.execute("SELECT purpose FROM lookups WHERE lookup_id = ?",
-                               (lookup_id,)).fetchone()
-            code = row[0] if row else None
-            facts.update(purpose_code=code, purpose=self.rules.catalog.get(code or ""))
-        verdict = decide_action(self.policy, user, action, account, **facts)
-        if account_id is not None and account is None and verdict.allowed:
-            verdict = Verdict(action, False, (Reason("account_unknown",
-                                                     f"no account {account_id}"),),
-                              self.policy.version)
-        return with_settings(verdict, self.rules.fingerprint), user, account
-
-    def record_denial(self, verdict: Verdict, user_id: str, account_id: str | None,
-                      lookup_id: str | None = None, **detail) -> None:
-        from .audit import AuditTrail
-        AuditTrail(self.ws).append("access_denied", {**verdict.to_dict(), **detail},
-                                   actor=user_id, account_id=account_id, lookup_id=lookup_id)
-
-    def permitted(self, user_id: str | None, action: str, account_id: str | None = None, *,
-                  lookup_id: str | None = None, **facts) -> Verdict:
-        """The verdict; a denial is audited (for commands that skip what they may not do)."""
-        verdict, _user, _account = self.evaluate(user_id, action, account_id,
-                                                 lookup_id=lookup_id, **facts)
-        if not verdict.allowed:
-            self.record_denial(verdict, user_id, account_id, lookup_id)
-        return verdict
-
-    def require(self, user_id: str | None, action: str, account_id: str | None = None, *,
-                lookup_id: str | None = None, **facts) -> Grant:
-        """The grant, or an audited denial raised as :class:`AccessDenied`."""
-        verdict, user, account = self.evaluate(user_id, action, account_id,
-                                               lookup_id=lookup_id, **facts)
-        if not verdict.allowed:
-            self.record_denial(verdict, user_id, account_id, lookup_id)
-            raise denial_error(verdict, user_id, user)
-        return Grant(user, account, verdict)
-
-    @contextlib.contextmanager
-    def authorized(self, user_id: str | None, action: str, account_id: str | None = None,
-                   *, lookup_id: str | None = None, **facts) -> Iterator[Grant]:
-        """Decide and act in one write transaction, so the account cannot change between
-        the check and the action; a denial is audited after that transaction ends."""
-        with self.ws.transaction():
-            verdict, user, account = self.evaluate(user_id, action, account_id,
-                                                   lookup_id=lookup_id, **facts)
-            if verdict.allowed:
-                yield Grant(user, account, verdict)
-                return
-        self.record_denial(verdict, user_id, account_id, lookup_id)
-        raise denial_error(verdict, user_id, user)
-
-    @contextlib.contextmanager
-    def authorized_steps(self, user_id: str | None, account_id: str, plan,
-                         **facts) -> Iterator[Grant]:
-        """Like :meth:`authorized` for a change that takes several actions:
-        ``plan(account)`` lists ``(action, facts)`` from the account as read in the
-        transaction; every one must be allowed."""
-        with self.ws.transaction() as conn:
-            account = load_account(conn, account_id)
-            steps = plan(account) if account is not None else [("read-account", {})]
-            for action, step_facts in steps:
-                verdict, user, account = self.evaluate(user_id, action, account_id,
-                                                       **facts, **step_facts)
-                if not verdict.allowed:
-                    break
-            else:
-                yield Grant(user, account, verdict)
-                return
-        self.record_denial(verdict, user_id, account_id)
-        raise denial_error(verdict, user_id, user)
-
-
 def with_settings(verdict: Verdict, fingerprint) -> Verdict:
     return Verdict(verdict.action, verdict.allowed, verdict.reasons, verdict.policy_version,
                    fingerprint)
@@ -425,15 +304,3 @@ def denial_error(verdict: Verdict, user_id: str | None, user: dict | None) -> Ac
         text = f"user {user_id!r} ({user['role']}) may not do this: {texts}"
     codes = ", ".join(r.code for r in verdict.reasons)
     return AccessDenied(f"{text} ({codes})", verdict)
-
-
-def authorize(ws, user_id: str | None, action: str, account_id: str | None = None,
-              **facts) -> Grant:
-    """:meth:`Authorizer.require` under the rules in force now."""
-    return Authorizer(ws).require(user_id, action, account_id, **facts)
-
-
-def authorized(ws, user_id: str | None, action: str, account_id: str | None = None,
-               **facts):
-    """:meth:`Authorizer.authorized` under the rules in force now."""
-    return Authorizer(ws).authorized(user_id, action, account_id, **facts)

@@ -34,7 +34,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (Ed25519PrivateKey
 from ..errors import AuditIntegrityError, InputError
 from ..outputs import (make_private_dir, open_private, refuse_open_permissions,
                        write_private_text)
-from .audit import AuditTrail, canonical_json, now_iso
+from ..audit.trail import AuditTrail, canonical_json, now_iso
 
 FORMAT = "tracer-checkpoint/2"
 #: The environment variable naming compliance's private key: when set, every batch

@@ -18,8 +18,8 @@ from typing import Any
 from ..errors import InputError
 from ..matching.normalize import normalize_email, normalize_phone
 from ..privacy import refuse_sensitive_text
-from .audit import AuditTrail, now_iso
-from .authorization import Authorizer
+from ..audit.trail import AuditTrail, now_iso
+from .authorizer import Authorizer
 
 CHANNELS = ("phone", "text", "email")
 STATUSES = ("granted", "revoked")
@@ -59,10 +59,10 @@ def record_consent(ws, user_id: str | None, account_id: str, channel: str, value
     normal = normalized(channel, value)
     with Authorizer(ws).authorized(user_id, "record-consent", account_id) as grant:
         recorded = now_iso()
-        ws.conn.execute("INSERT INTO consents (account_id, channel, value, status, "
-                        "recorded_at, user_id, note) VALUES (?,?,?,?,?,?,?)",
-                        (account_id, channel, normal, status, recorded, grant.user["id"],
-                         note))
+        with ws.unit_of_work(write=True) as uow:
+            uow.consents.add({"account_id": account_id, "channel": channel, "value": normal,
+                              "status": status, "recorded_at": recorded,
+                              "user_id": grant.user["id"], "note": note})
         AuditTrail(ws).append("consent_recorded", {"channel": channel, "value": normal,
                                                    "status": status, "note": note},
                               actor=grant.user["id"], account_id=account_id)
@@ -74,20 +74,17 @@ def record_consent(ws, user_id: str | None, account_id: str, channel: str, value
 def list_consents(ws, user_id: str | None, account_id: str) -> list[dict[str, Any]]:
     """Every consent record of an account, oldest first, with what each channel says now."""
     Authorizer(ws).require(user_id, "read-account", account_id)
-    rows = ws.conn.execute(
-        "SELECT channel, value, status, recorded_at, user_id, note FROM consents"
-        " WHERE account_id = ? ORDER BY id", (account_id,)).fetchall()
-    out = [dict(zip(("channel", "value", "status", "recorded_at", "user", "note"), r))
-           for r in rows]
+    with ws.unit_of_work() as uow:
+        rows = uow.consents.of_account(account_id)
+    out = [{("user" if k == "user_id" else k): v for k, v in r.items()} for r in rows]
     for item in out:
         item["now"] = _statement(ws, account_id, item["channel"], item["value"])
     return out
 
 
 def _latest(ws, account_id: str, channel: str, value: str) -> tuple[str, str] | None:
-    row = ws.conn.execute(
-        "SELECT status, recorded_at FROM consents WHERE account_id = ? AND channel = ?"
-        " AND value = ? ORDER BY id DESC LIMIT 1", (account_id, channel, value)).fetchone()
+    with ws.unit_of_work() as uow:
+        row = uow.consents.latest(account_id, channel, value)
     return (row[0], row[1][:10]) if row else None
 
 
@@ -130,7 +127,8 @@ def contact_consents(ws, account_id: str, contacts) -> dict[str, str]:
     wanted = [c for c in contacts if c.kind in ("phone", "email")]
     if not wanted:
         return {}
-    if ws.conn.execute("SELECT 1 FROM consents WHERE account_id = ? LIMIT 1",
-                       (account_id,)).fetchone() is None:
+    with ws.unit_of_work() as uow:
+        recorded = uow.consents.any_for(account_id)
+    if not recorded:
         return {c.ref: NO_CONSENT[c.kind] for c in wanted}
     return {c.ref: consent_for(ws, account_id, c.kind, c.value) for c in wanted}

@@ -20,7 +20,7 @@ from typing import Any
 
 from ..errors import ConfigError
 from ..settings import config_path
-from .audit import AuditTrail, now_iso
+from ..audit.trail import AuditTrail, now_iso
 
 #: What each fingerprint entry names, and the file it is read from.
 SETTINGS_FILES = {"policy": "policy.toml", "purposes": "purposes.toml",
@@ -108,10 +108,11 @@ def note_settings(ws, actor: str | None, fingerprint: Fingerprint) -> bool:
     """Audit ``settings_changed`` when ``fingerprint`` differs from what the workspace saw
     last (or it saw none yet); returns whether an entry was written.  A cheap read first,
     then the check again under the write lock, so concurrent commands write one entry."""
-    if _seen(ws.conn) == _flat(fingerprint):
-        return False
-    with ws.transaction() as conn:
-        seen = _seen(conn)
+    with ws.unit_of_work() as uow:
+        if uow.settings_seen.all() == _flat(fingerprint):
+            return False
+    with ws.unit_of_work(write=True) as uow:
+        seen = uow.settings_seen.all()
         if seen == _flat(fingerprint):
             return False
         changes = []
@@ -123,18 +124,8 @@ def note_settings(ws, actor: str | None, fingerprint: Fingerprint) -> bool:
                                 "old_sha256": before[1] if before else None,
                                 "new_path": now["path"], "new_sha256": now["sha256"]})
         AuditTrail(ws).append("settings_changed", {"changes": changes}, actor=actor)
-        stamp = now_iso()
-        conn.executemany(
-            "INSERT INTO settings_seen (name, path, sha256, seen_at) VALUES (?,?,?,?)"
-            " ON CONFLICT(name) DO UPDATE SET path = excluded.path,"
-            " sha256 = excluded.sha256, seen_at = excluded.seen_at",
-            [(what, now["path"], now["sha256"], stamp) for what, now in fingerprint.items()])
+        uow.settings_seen.save(_flat(fingerprint), seen_at=now_iso())
     return True
-
-
-def _seen(conn) -> dict[str, tuple[str, str]]:
-    return {name: (path, sha) for name, path, sha in
-            conn.execute("SELECT name, path, sha256 FROM settings_seen")}
 
 
 def _flat(fingerprint: Fingerprint) -> dict[str, tuple[str, str]]:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from ..models import Decision, Reason
 from ..privacy import refuse_sensitive_text, refuse_sensitive_value
-from .audit import AuditTrail, now_iso
+from ..audit.trail import AuditTrail, now_iso
 from .fingerprint import given_fingerprint, note_settings, rules_in_force
 from .policy import REQUIRED_ALLOWS, RULES, Finding, LookupContext, Policy, field_plan
 from .purposes import PurposeCatalog
@@ -82,24 +82,15 @@ class Gate:
         self.audit = AuditTrail(workspace)
 
     def _context(self, req: LookupRequest, sources: Sequence[Any]) -> LookupContext:
-        conn = self.ws.conn
-        user = None
-        if req.user_id:
-            row = conn.execute("SELECT id, role, active FROM users WHERE id = ?",
-                               (req.user_id,)).fetchone()
-            user = {"id": row[0], "role": row[1], "active": row[2]} if row else None
-        cur = conn.execute("SELECT * FROM accounts WHERE account_id = ?", (req.account_id,))
-        row = cur.fetchone()
-        account = dict(zip([c[0] for c in cur.description], row)) if row else None
         now = datetime.now(timezone.utc)
         hour_ago = (now - timedelta(hours=1)).isoformat()
         window = (now - timedelta(hours=self.policy.repeat_window_hours)).isoformat()
-        per_hour = conn.execute(
-            "SELECT count(*) FROM lookups WHERE user_id = ? AND requested_at >= ? "
-            "AND batch_id IS NULL", (req.user_id, hour_ago)).fetchone()[0]
-        repeats = conn.execute(
-            "SELECT count(*) FROM lookups WHERE account_id = ? AND requested_at >= ? "
-            "AND outcome != 'deny' AND batch_id IS NULL", (req.account_id, window)).fetchone()[0]
+        with self.ws.unit_of_work() as uow:
+            user = uow.users.get(req.user_id) if req.user_id else None
+            found = uow.accounts.get(req.account_id)
+            per_hour = uow.lookups.interactive_by_user_since(req.user_id, hour_ago)
+            repeats = uow.lookups.interactive_of_account_since(req.account_id, window)
+        account = found.to_dict() if found is not None else None
         return LookupContext(
             user=user, account=account, purpose_code=req.purpose,
             purpose=self.catalog.get(req.purpose), reason=req.reason,
@@ -115,7 +106,7 @@ class Gate:
         refuse_sensitive_text(req.reason, "the lookup's reason")
         refuse_sensitive_value(req.account_id, "the account id")
         lookup_id = "L-" + uuid.uuid4().hex[:12]
-        with self.ws.transaction() as conn:
+        with self.ws.unit_of_work(write=True) as uow:
             note_settings(self.ws, req.user_id, self.fingerprint)
             ctx = self._context(req, sources)
             decision = replace(decide(ctx, self.policy), settings=self.fingerprint)
@@ -127,10 +118,10 @@ class Gate:
             }, actor=req.user_id, account_id=req.account_id, lookup_id=lookup_id)
             self.audit.append("decision", decision.to_dict(), actor=req.user_id,
                               account_id=req.account_id, lookup_id=lookup_id)
-            conn.execute(
-                "INSERT INTO lookups (lookup_id, account_id, user_id, purpose, reason, as_of,"
-                " requested_at, outcome, status, batch_id) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (lookup_id, req.account_id, req.user_id or "", req.purpose, req.reason,
-                 req.as_of, now_iso(), decision.outcome,
-                 "decided" if decision.allowed else "denied", req.batch_id))
+            uow.lookups.insert({
+                "lookup_id": lookup_id, "account_id": req.account_id,
+                "user_id": req.user_id or "", "purpose": req.purpose, "reason": req.reason,
+                "as_of": req.as_of, "requested_at": now_iso(), "outcome": decision.outcome,
+                "status": "decided" if decision.allowed else "denied",
+                "batch_id": req.batch_id})
         return lookup_id, decision

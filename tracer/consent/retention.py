@@ -2,7 +2,7 @@
 
 Regulation F (12 CFR 1006.100) requires keeping records of collection activity for three
 years after the last activity.  After that, a purge replaces the payloads of an inactive
-account's entries with their redacted form (:func:`~tracer.consent.audit.redact_payload`),
+account's entries with their redacted form (:func:`~tracer.audit.trail.redact_payload`),
 the one whose hash each entry committed to when it was written, so ``audit verify`` still
 passes; the purge's own ``redaction`` entry names the entries it covers.
 """
@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from ..errors import InputError
-from .audit import KEPT_KEYS, AuditTrail, canonical_json, redact_payload, seq_ranges  # noqa: F401
+from ..audit.chain import RETENTION_YEARS, years_before  # noqa: F401
+from ..audit.trail import KEPT_KEYS, AuditTrail, canonical_json, redact_payload, seq_ranges  # noqa: F401
 
-RETENTION_YEARS = 3
 
 
 @dataclass
@@ -31,13 +31,6 @@ class PurgeReport:
                 "entries": self.entries, "dry_run": self.dry_run}
 
 
-def years_before(day: date, years: int) -> date:
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - years, day=28)
-
-
 def purge(ws, before: date, *, dry_run: bool, actor: str, today: date | None = None) -> PurgeReport:
     today = today or date.today()
     limit = years_before(today, RETENTION_YEARS)
@@ -45,31 +38,19 @@ def purge(ws, before: date, *, dry_run: bool, actor: str, today: date | None = N
         raise InputError(f"--before {before.isoformat()} is within the {RETENTION_YEARS}-year "
                          f"retention period (12 CFR 1006.100); use {limit.isoformat()} or earlier")
     cutoff = before.isoformat()
-    accounts = [row[0] for row in ws.conn.execute(
-        """SELECT a.account_id FROM audit a LEFT JOIN accounts acc ON acc.account_id = a.account_id
-           WHERE a.account_id IS NOT NULL AND a.event != 'redaction'
-           GROUP BY a.account_id
-           HAVING max(a.ts) < ? AND (max(acc.last_activity) IS NULL OR max(acc.last_activity) < ?)
-           ORDER BY a.account_id""", (cutoff, cutoff))]
+    with ws.unit_of_work() as uow:
+        accounts = uow.audit.inactive_accounts(cutoff)
+        rows = uow.audit.unredacted_of(accounts) if accounts else []
     report = PurgeReport(cutoff, accounts, dry_run=dry_run)
     if not accounts:
         return report
-    marks = ",".join("?" * len(accounts))
-    rows = ws.conn.execute(
-        f"SELECT seq, payload FROM audit WHERE redacted = 0 AND account_id IN ({marks})",
-        accounts).fetchall()
     report.entries = len(rows)
     if dry_run:
         return report
-    with ws.transaction() as conn:
+    with ws.unit_of_work(write=True) as uow:
         for seq, payload in rows:
-            conn.execute("UPDATE audit SET payload = ?, redacted = 1 WHERE seq = ?",
-                         (canonical_json(redact_payload(json.loads(payload))), seq))
-        conn.execute(f"UPDATE lookups SET reason = '[redacted]' WHERE account_id IN ({marks})",
-                     accounts)
-        conn.execute(f"DELETE FROM contact_results WHERE account_id IN ({marks})", accounts)
-        conn.execute(f"UPDATE judgements SET value = '[redacted]', note = NULL"
-                     f" WHERE account_id IN ({marks})", accounts)
+            uow.audit.redact(seq, canonical_json(redact_payload(json.loads(payload))))
+        uow.lookups.redact_accounts(accounts)
         AuditTrail(ws).append("redaction", {"before": cutoff, "accounts": len(accounts),
                                             "entries": report.entries,
                                             # what verify checks each redacted entry against

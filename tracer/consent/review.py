@@ -15,42 +15,26 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any, Iterator
 
-from .audit import AuditTrail
+from ..audit.trail import AuditTrail
 
 REVIEWER_ROLES = ("compliance", "supervisor")
 FINDINGS = ("ok", "issue")
 
-_LOOKUPS_SQL = """
-SELECT r.lookup_id, r.ts, r.actor, r.account_id,
-       json_extract(r.payload, '$.purpose') AS purpose,
-       json_extract(r.payload, '$.reason') AS reason,
-       json_extract(d.payload, '$.outcome') AS outcome,
-       json_extract(d.payload, '$.policy_version') AS policy_version,
-       d.payload AS decision, r.redacted
-FROM audit r JOIN audit d ON d.lookup_id = r.lookup_id AND d.event = 'decision'
-WHERE r.event = 'lookup_requested'
-"""
-
-
 def list_lookups(ws, *, actor=None, account=None, purpose=None, decision=None, since=None,
                  until=None) -> list[dict[str, Any]]:
-    sql, params = _LOOKUPS_SQL, []
-    for clause, value in (("r.actor = ?", actor), ("r.account_id = ?", account),
-                          ("json_extract(r.payload, '$.purpose') = ?", purpose),
-                          ("json_extract(d.payload, '$.outcome') = ?", decision),
-                          ("r.ts >= ?", since), ("r.ts < ?", _day_after(until))):
-        if value:
-            sql += f" AND {clause}"
-            params.append(value)
-    sql += " ORDER BY r.seq"
+    """Every lookup (its request and decision entries) matching the filters, oldest first."""
+    with ws.unit_of_work() as uow:
+        found = uow.audit.requested_lookups(actor=actor, account=account, purpose=purpose,
+                                            decision=decision, since=since,
+                                            before=_day_after(until))
     rows = []
-    for (lookup_id, ts, actor_, account_id, purpose_, reason, outcome, version, decision_json,
-         redacted) in ws.conn.execute(sql, params):
-        reasons = [r["code"] for r in json.loads(decision_json).get("reasons", [])]
-        rows.append({"lookup_id": lookup_id, "ts": ts, "actor": actor_, "account_id": account_id,
-                     "purpose": purpose_, "reason": reason, "decision": outcome,
-                     "policy_version": version, "reason_codes": reasons,
-                     "redacted": bool(redacted)})
+    for r in found:
+        reasons = [x["code"] for x in json.loads(r["decision"]).get("reasons", [])]
+        rows.append({"lookup_id": r["lookup_id"], "ts": r["ts"], "actor": r["actor"],
+                     "account_id": r["account_id"], "purpose": r["purpose"],
+                     "reason": r["reason"], "decision": r["outcome"],
+                     "policy_version": r["policy_version"], "reason_codes": reasons,
+                     "redacted": bool(r["redacted"])})
     return rows
 
 
@@ -79,20 +63,16 @@ def sample(ws, n: int, seed: int, **filters) -> list[dict[str, Any]]:
 
 
 def add_finding(ws, lookup_id: str, finding: str, note: str, *, reviewer: str) -> int:
-    if not ws.conn.execute("SELECT 1 FROM audit WHERE lookup_id = ? AND event = 'decision'",
-                           (lookup_id,)).fetchone():
+    with ws.unit_of_work() as uow:
+        known = uow.audit.payload_of(lookup_id, "decision") is not None
+        account_id = uow.audit.account_of(lookup_id)
+    if not known:
         from ..errors import InputError
         raise InputError(f"no lookup {lookup_id} in the audit trail")
     entry = AuditTrail(ws).append("review_finding", {"finding": finding, "note": note},
                                   actor=reviewer, lookup_id=lookup_id,
-                                  account_id=_account_of(ws, lookup_id))
+                                  account_id=account_id)
     return entry.seq
-
-
-def _account_of(ws, lookup_id: str) -> str | None:
-    row = ws.conn.execute("SELECT account_id FROM audit WHERE lookup_id = ? LIMIT 1",
-                          (lookup_id,)).fetchone()
-    return row[0] if row else None
 
 
 EXPORT_COLUMNS = ("seq", "ts", "event", "actor", "account_id", "lookup_id", "payload",
@@ -102,15 +82,11 @@ EXPORT_COLUMNS = ("seq", "ts", "event", "actor", "account_id", "lookup_id", "pay
 
 def export_entries(ws, *, lookup_id: str | None = None) -> Iterator[dict[str, Any]]:
     """Entries with everything needed to recompute their hashes (see docs/audit.md)."""
-    sql = f"SELECT {', '.join(EXPORT_COLUMNS)} FROM audit"
-    params: list[Any] = []
-    if lookup_id:
-        sql += " WHERE lookup_id = ?"
-        params.append(lookup_id)
-    for row in ws.conn.execute(sql + " ORDER BY seq", params):
-        item = dict(zip(EXPORT_COLUMNS, row))
-        item["redacted"] = bool(item["redacted"])
-        yield item
+    with ws.unit_of_work() as uow:
+        for row in uow.audit.export_rows(lookup_id):
+            item = {c: row[c] for c in EXPORT_COLUMNS}
+            item["redacted"] = bool(item["redacted"])
+            yield item
 
 
 def export_text(ws, fmt: str, *, lookup_id: str | None = None) -> Iterator[str]:

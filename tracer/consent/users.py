@@ -7,7 +7,7 @@ from typing import Any
 
 from ..errors import InputError
 from ..privacy import refuse_sensitive_value
-from .audit import AuditTrail, now_iso
+from ..audit.trail import AuditTrail, now_iso
 
 ROLES = ("collector", "supervisor", "compliance", "data")
 #: Who may add, change and deactivate users.
@@ -24,38 +24,31 @@ def add_user(ws, user_id: str, role: str, *, actor: str | None = None) -> bool:
     refuse_sensitive_value(user_id, "the user id")
     if role not in ROLES:
         raise InputError(f"unknown role {role!r}; choose one of {', '.join(ROLES)}")
-    with ws.transaction() as conn:
-        existing = conn.execute("SELECT role FROM users WHERE id = ?", (user_id,)).fetchone()
+    with ws.unit_of_work(write=True) as uow:
+        existing = uow.users.get(user_id)
         if role not in MANAGER_ROLES:
-            _keep_a_manager(conn, user_id, f"make {user_id!r} a {role}")
+            _keep_a_manager(uow, user_id, f"make {user_id!r} a {role}")
         if existing:
-            conn.execute("UPDATE users SET role = ?, active = 1 WHERE id = ?", (role, user_id))
+            uow.users.set_role(user_id, role)
         else:
-            conn.execute("INSERT INTO users (id, role, active, created_at) VALUES (?,?,1,?)",
-                         (user_id, role, now_iso()))
+            uow.users.add(user_id, role, created_at=now_iso())
         AuditTrail(ws).append("user_added", {"user": user_id, "role": role,
                                              "created": existing is None}, actor=actor)
     return existing is None
 
 
 def deactivate_user(ws, user_id: str, *, actor: str | None = None) -> None:
-    with ws.transaction() as conn:
-        _keep_a_manager(conn, user_id, f"deactivate {user_id!r}")
-        if conn.execute("UPDATE users SET active = 0 WHERE id = ?", (user_id,)).rowcount == 0:
+    with ws.unit_of_work(write=True) as uow:
+        _keep_a_manager(uow, user_id, f"deactivate {user_id!r}")
+        if not uow.users.deactivate(user_id):
             raise InputError(f"no user {user_id!r}")
         AuditTrail(ws).append("user_added", {"user": user_id, "active": False}, actor=actor)
 
 
-def _active_managers(conn) -> list[str]:
-    cur = conn.execute(f"SELECT id FROM users WHERE active = 1 AND role IN "
-                       f"({', '.join('?' * len(MANAGER_ROLES))})", MANAGER_ROLES)
-    return [r[0] for r in cur]
-
-
-def _keep_a_manager(conn, user_id: str, action: str) -> None:
+def _keep_a_manager(uow, user_id: str, action: str) -> None:
     """Refuse to remove the last active supervisor or compliance user: without one, user
     management would fall back to the open set-up mode of a fresh workspace."""
-    if _active_managers(conn) == [user_id]:
+    if uow.users.active_with_roles(MANAGER_ROLES) == [user_id]:
         raise InputError(f"cannot {action}: they are the last active supervisor or "
                          "compliance user; add another one first")
 
@@ -66,7 +59,9 @@ def require_user_manager(ws, actor: str | None, *, adding: bool = False
     compliance user.  A workspace with none yet (just after `tracer init`) is being set
     up: until the first supervisor or compliance user exists anyone may add users
     (``adding``; returns ``None``), and nobody may deactivate one."""
-    if not _active_managers(ws.conn):
+    with ws.unit_of_work() as uow:
+        managers = uow.users.active_with_roles(MANAGER_ROLES)
+    if not managers:
         if adding:
             return None
         raise InputError("no active supervisor or compliance user yet: add one first "
@@ -78,15 +73,13 @@ def require_user_manager(ws, actor: str | None, *, adding: bool = False
 
 
 def list_users(ws) -> list[dict[str, Any]]:
-    cur = ws.conn.execute("SELECT id, role, active, created_at FROM users ORDER BY id")
-    return [dict(zip(("id", "role", "active", "created_at"), r)) for r in cur]
+    with ws.unit_of_work() as uow:
+        return uow.users.list()
 
 
 def get_user(ws, user_id: str | None) -> dict[str, Any] | None:
-    if not user_id:
-        return None
-    row = ws.conn.execute("SELECT id, role, active FROM users WHERE id = ?", (user_id,)).fetchone()
-    return {"id": row[0], "role": row[1], "active": row[2]} if row else None
+    with ws.unit_of_work() as uow:
+        return uow.users.get(user_id)
 
 
 def require_user(ws, user_id: str | None, *, roles: tuple[str, ...] | None = None) -> dict[str, Any]:

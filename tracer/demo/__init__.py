@@ -11,8 +11,9 @@ import time
 from datetime import date
 from importlib import resources
 from pathlib import Path
+from typing import Any, Callable
 
-from ..consent.audit import AuditTrail
+from ..audit.trail import AuditTrail
 from ..consent.users import add_user
 from ..export import export_contacts
 from ..imports import import_accounts, import_records
@@ -69,9 +70,11 @@ def _record_demo(workdir: Path) -> None:
                        json.dumps({p.name: _sha256(p) for p in files}, indent=2) + "\n")
 
 
-def run_demo(console, workdir: Path | None = None) -> bool:
-    from ..cli.trace import render
-
+def run_demo(console, workdir: Path | None = None,
+             render: Callable[[Any], None] | None = None) -> bool:
+    """The demo, printed on ``console``; ``render`` shows a lookup (the CLI passes its own
+    renderer: the library does not import the CLI)."""
+    render = render or (lambda result: console.print(repr(result)))
     started = time.perf_counter()
     temp = None
     if workdir is None:

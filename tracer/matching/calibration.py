@@ -62,16 +62,15 @@ def collect_examples(ws, model: MatchModel, contact_model: ContactModel, *,
                      accounts: Callable[[], Sequence[dict[str, Any]]] | None = None,
                      progress: Callable[[int, int], None] | None = None) -> list[Example]:
     """One example per labelled outcome whose contact tracer would have found then."""
-    from ..store import RecordStore
+    from ..sources.record_store import RecordStore
 
     store = RecordStore(ws)
     rows = list(accounts() if accounts else _accounts_with_outcomes(ws))
     out: list[Example] = []
     for n, account in enumerate(rows, start=1):
         account_id = account["account_id"]
-        tried = ws.conn.execute(
-            "SELECT channel, value_key, outcome, date FROM outcomes WHERE account_id = ?"
-            " ORDER BY date", (account_id,)).fetchall()
+        with ws.unit_of_work() as uow:
+            tried = uow.outcomes.attempts(account_id)
         by_day: dict[str, list] = {}
         for channel, key, outcome, day in tried:
             by_day.setdefault(day, []).append((channel, key, outcome))
@@ -119,12 +118,11 @@ def _accounts_with_outcomes(ws) -> list[dict[str, Any]]:
     policy = load_policy()
     blocking = {f for f, rule in policy.flags.items()
                 if rule.get("action") in ("deny", "deny_unless_purpose", "deny_contact_seeking")}
-    cur = ws.conn.execute("SELECT a.* FROM accounts a WHERE a.account_id IN"
-                          " (SELECT DISTINCT account_id FROM outcomes) ORDER BY a.account_id")
-    names = [c[0] for c in cur.description]
+    with ws.unit_of_work() as uow:
+        accounts = uow.accounts.with_outcomes()
     out = []
-    for row in cur:
-        account = ws.dob_seal.open_row(dict(zip(names, row)))
+    for found in accounts:
+        account = ws.dob_seal.open_row(found.to_dict())
         flags = {f for f in (account.get("flags") or "").split(";") if f}
         if account["status"] in policy.traceable_statuses and not flags & blocking:
             out.append(account)
@@ -241,10 +239,10 @@ def needs_calibration(ws) -> bool:
 
 def calibrate_workspace(ws, *, actor: str | None, progress=None) -> tuple[ContactModel, dict]:
     """Fit, save as the next contact model version and audit ``model_calibrated``."""
-    from ..consent.audit import AuditTrail
+    from ..audit.trail import AuditTrail
     from ..outcomes import outcomes_seen
     from .contact_model import save_contact_model
-    from .training import workspace_model
+    from .model_store import workspace_model
 
     seen = outcomes_seen(ws)
     if not seen:

@@ -159,8 +159,8 @@ PRIOR = ContactModel({k: dict(v) for k, v in PRIOR_COEFFICIENTS.items()})
 
 def workspace_contact_model(ws) -> ContactModel:
     """The latest fitted contact model of the workspace, else the prior."""
-    row = ws.conn.execute(
-        "SELECT version, model FROM contact_models ORDER BY version DESC LIMIT 1").fetchone()
+    with ws.unit_of_work() as uow:
+        row = uow.models.latest_contact()
     if row is None:
         return ContactModel({k: dict(v) for k, v in PRIOR_COEFFICIENTS.items()})
     model = ContactModel.from_dict(json.loads(row[1]))
@@ -170,19 +170,17 @@ def workspace_contact_model(ws) -> ContactModel:
 
 def save_contact_model(ws, model: ContactModel, outcomes_seen: int) -> int:
     """Store ``model`` as the workspace's next contact model version; returns it."""
-    with ws.transaction() as conn:
-        version = (conn.execute("SELECT max(version) FROM contact_models").fetchone()[0]
-                   or 0) + 1
+    with ws.unit_of_work(write=True) as uow:
+        version = uow.models.next_contact_version()
         model.version = version
-        conn.execute("INSERT INTO contact_models (version, created_at, model, outcomes_seen)"
-                     " VALUES (?,?,?,?)",
-                     (version, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      json.dumps(model.to_dict(), sort_keys=True), outcomes_seen))
+        uow.models.save_contact(json.dumps(model.to_dict(), sort_keys=True), outcomes_seen,
+                                created_at=datetime.now(timezone.utc).isoformat(
+                                    timespec="seconds"), version=version)
     return version
 
 
 def calibrated_through(ws) -> int:
     """The newest outcome id the latest fit had seen (0: never fitted)."""
-    row = ws.conn.execute(
-        "SELECT outcomes_seen FROM contact_models ORDER BY version DESC LIMIT 1").fetchone()
-    return row[0] if row else 0
+    with ws.unit_of_work() as uow:
+        row = uow.models.latest_contact()
+    return row[2] if row else 0

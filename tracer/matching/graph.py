@@ -67,71 +67,37 @@ def persist_graph(ws, lookup_id: str, account_features: Features,
                   identity_result: IdentityResult, model: MatchModel | None = None) -> dict:
     """Store the graph of one lookup (replacing any earlier copy); returns it."""
     graph = build_graph(account_features, identity_result, model)
-    with ws.transaction() as conn:
-        conn.execute("DELETE FROM graph_nodes WHERE lookup_id = ?", (lookup_id,))
-        conn.execute("DELETE FROM graph_edges WHERE lookup_id = ?", (lookup_id,))
-        conn.executemany(
-            "INSERT INTO graph_nodes (lookup_id, node_id, kind, label, identity_id, detail)"
-            " VALUES (?,?,?,?,?,?)",
-            [(lookup_id, n["id"], n["kind"], n["label"], n.get("identity_id"),
-              json.dumps({k: v for k, v in n.items()
-                          if k not in ("id", "kind", "label", "identity_id")}))
-             for n in graph["nodes"]])
-        conn.executemany(
-            "INSERT OR REPLACE INTO graph_edges (lookup_id, src, dst, kind, probability,"
-            " first_seen, last_seen, evidence) VALUES (?,?,?,?,?,?,?,?)",
-            [(lookup_id, e["src"], e["dst"], e["kind"], e.get("probability"),
-              e.get("first_seen"), e.get("last_seen"), e.get("evidence"))
-             for e in graph["edges"]])
+    with ws.unit_of_work(write=True) as uow:
+        uow.graphs.replace(lookup_id, graph["nodes"], graph["edges"])
     return graph
 
 
 def load_graph(ws, lookup_id: str) -> dict | None:
-    nodes = ws.conn.execute(
-        "SELECT node_id, kind, label, identity_id, detail FROM graph_nodes WHERE lookup_id = ?"
-        " ORDER BY node_id", (lookup_id,)).fetchall()
-    if not nodes:
-        return None
-    edges = ws.conn.execute(
-        "SELECT src, dst, kind, probability, first_seen, last_seen, evidence FROM graph_edges"
-        " WHERE lookup_id = ? ORDER BY src, dst, kind", (lookup_id,)).fetchall()
-    return {"nodes": [{"id": i, "kind": k, "label": lbl, "identity_id": ident, **json.loads(d)}
-                      for i, k, lbl, ident, d in nodes],
-            "edges": [{"src": s, "dst": t, "kind": k, "probability": p, "first_seen": fs,
-                       "last_seen": ls, "evidence": ev}
-                      for s, t, k, p, fs, ls, ev in edges]}
+    with ws.unit_of_work() as uow:
+        return uow.graphs.load(lookup_id)
 
 
 def latest_lookup(ws, account_id: str) -> str | None:
-    row = ws.conn.execute(
-        "SELECT lookup_id FROM lookups WHERE account_id = ? AND outcome != 'deny'"
-        " ORDER BY requested_at DESC, rowid DESC LIMIT 1", (account_id,)).fetchone()
-    return row[0] if row else None
+    with ws.unit_of_work() as uow:
+        return uow.lookups.latest_allowed(account_id)
 
 
 def rebuild_graph(ws, lookup_id: str, model: MatchModel) -> dict:
     """Recompute a lookup's graph from the record keys its audit entries name."""
-    row = ws.conn.execute("SELECT account_id FROM lookups WHERE lookup_id = ?",
-                          (lookup_id,)).fetchone()
-    account_id = row[0]
-    cur = ws.conn.execute("SELECT * FROM accounts WHERE account_id = ?", (account_id,))
-    account = ws.dob_seal.open_row(dict(zip([c[0] for c in cur.description], cur.fetchone())))
-    keys: list[str] = []
-    for (payload,) in ws.conn.execute(
-            "SELECT payload FROM audit WHERE lookup_id = ? AND event = 'source_result'"
-            " ORDER BY seq", (lookup_id,)):
-        keys.extend(json.loads(payload).get("record_keys", []))
-    records = []
-    seen = set()
-    for key in keys:
-        source, _, record_id = key.partition(":")
-        cur = ws.conn.execute("SELECT * FROM records WHERE source = ? AND record_id = ?",
-                              (source, record_id))
-        found = cur.fetchone()
-        if found and key not in seen:
-            seen.add(key)
-            records.append(features_of(ws.dob_seal.open_row(
-                dict(zip([c[0] for c in cur.description], found)))))
+    with ws.unit_of_work() as uow:
+        account_id = uow.lookups.get(lookup_id)["account_id"]
+        account = ws.dob_seal.open_row(uow.accounts.get(account_id).to_dict())
+        keys: list[str] = []
+        for payload in uow.audit.payloads_of(lookup_id, "source_result"):
+            keys.extend(json.loads(payload).get("record_keys", []))
+        records = []
+        seen = set()
+        for key in keys:
+            source, _, record_id = key.partition(":")
+            found = uow.records.by_key(source, record_id)
+            if found and key not in seen:
+                seen.add(key)
+                records.append(features_of(ws.dob_seal.open_row(found)))
     account_features = features_of(account, key=f"account:{account_id}", source="account")
     result = identify(account_features, records, model,
                       model.settings.get("term_frequencies", {}))

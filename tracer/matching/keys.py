@@ -2,9 +2,9 @@
 blocking rules a trace retrieves its candidates by.
 
 The rules are the same data objects as ``tracer resolve``'s (:class:`.blocking.BlockingRule`,
-columns named as in the :class:`.table.RecordTable`); :func:`compile_rule` turns one
-into the SQL condition over the stored key columns, so the store runs the rule rather
-than a query written by hand.  Inside the candidates the engine then applies every
+columns named as in the :class:`.table.RecordTable`); the store compiles each into a
+condition over the stored key columns (``tracer.store.sqlite.records.compile_rule``),
+so it runs the rule rather than a query written by hand.  Inside the candidates the engine then applies every
 people rule (:data:`.blocking.PEOPLE_RULES`), as resolve does.
 """
 
@@ -54,22 +54,6 @@ RETRIEVAL_RULES: tuple[BlockingRule, ...] = (
 #: The contact keys a second hop follows: records that share a phone, email or address
 #: with a first-hop candidate (who else used the debtor's number, who lives there now).
 CONTACT_KEYS = ("phone", "email", "addr_key")
-
-
-def compile_rule(rule: BlockingRule) -> tuple[str, Callable[[Features], tuple | None]]:
-    """(SQL condition over the records table, features -> its parameters or None when a
-    column is missing) for a rule whose columns are all stored keys."""
-    missing = [c for c in rule.columns if c not in STORED_KEYS]
-    if missing:
-        raise ValueError(f"rule {rule.label!r}: {', '.join(missing)} not stored as keys")
-    columns = [STORED_KEYS[c][0] for c in rule.columns]
-    getters = [STORED_KEYS[c][1] for c in rule.columns]
-    condition = " AND ".join(f"{c} = ?" for c in columns)
-
-    def params_of(f: Features) -> tuple | None:
-        values = tuple(get(f) for get in getters)
-        return None if any(v in (None, "") for v in values) else values
-    return condition, params_of
 
 
 def stored_column(name: str) -> str:

@@ -1,15 +1,14 @@
-"""Training a match model without labels, and which model a workspace uses.
+"""Training a match model without labels.
 
 ``train_model``: u from random record pairs, m by EM per blocking rule (each rule's own
 comparisons held fixed, as Splink does), then the prior λ — the chance two random
 records are the same person — from the expected number of matches among the blocked
-pairs.  ``workspace_model``: the latest model saved in the workspace (``tracer model
-train``), else the shipped defaults (``config/matching.toml``).
+pairs.  Which model a workspace uses (the latest saved, else the shipped defaults of
+``config/matching.toml``) is :mod:`.model_store`'s.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import datetime, timezone
 from typing import Any, Sequence
@@ -179,56 +178,6 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
                        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 
 
-# -- the workspace's model -----------------------------------------------------------------
-
-_RECORD_COLUMNS = ("record_id", "source", "first_name", "middle_name", "last_name", "suffix",
-                   "full_name", "dob", "ssn_last4", "street", "unit", "city", "state", "zip",
-                   "phone", "phone_type", "email")
-
-
-def workspace_model(ws, *, auto_train: bool = True) -> MatchModel:
-    """The latest saved model; trains and saves one first when there is none and the
-    workspace holds at least :data:`AUTO_TRAIN_MIN_RECORDS` records."""
-    row = ws.conn.execute(
-        "SELECT version, model FROM match_models ORDER BY version DESC LIMIT 1").fetchone()
-    if row:
-        model = MatchModel.from_dict(json.loads(row[1]))
-        model.version = row[0]
-        return model
-    if auto_train and record_count(ws) >= AUTO_TRAIN_MIN_RECORDS:
-        model = train_workspace_model(ws)
-        model.version = save_model(ws, model)
-        return model
-    return default_model()
-
-
-def record_count(ws) -> int:
-    return ws.conn.execute("SELECT count(*) FROM records").fetchone()[0]
-
-
-def train_workspace_model(ws, *, max_records: int = TRAIN_MAX_RECORDS) -> MatchModel:
-    """Train on the workspace's records table (a spread sample of at most ``max_records``)."""
-    from .resolve import ResolveConfig, resolve_rows
-
-    total = record_count(ws)
-    step = max(1, total // max_records)
-    cur = ws.conn.execute(
-        f"SELECT id, {', '.join(_RECORD_COLUMNS)} FROM records WHERE id % ? = 0 ORDER BY id",
-        (step,))
-    rows = []
-    for rid, *values in cur:
-        row = ws.dob_seal.open_row(dict(zip(_RECORD_COLUMNS, values)))
-        row["record_id"] = str(rid)
-        rows.append(row)
-    if len(rows) < 2:
-        return default_model()
-    result = resolve_rows(rows, ResolveConfig())
-    model = result.model
-    model.trained_on["source"] = f"workspace records table ({len(rows):,} of {total:,} records)"
-    model.settings["term_frequencies"] = term_frequencies_of(result.table)
-    return model
-
-
 #: Names seen fewer times than this in the training sample are not listed in the
 #: model's term frequencies: they get the floor of one record (rare, as they are).
 TF_MIN_COUNT = 2
@@ -251,13 +200,3 @@ def term_frequencies_of(table: RecordTable) -> dict[str, Any]:
         out[attribute] = {values[k]: round(float(counts[k]) / len(present), 8)
                           for k in keep.tolist()}
     return out
-
-
-def save_model(ws, model: MatchModel) -> int:
-    """Store ``model`` as the workspace's next version; returns the version."""
-    with ws.transaction() as conn:
-        version = (conn.execute("SELECT max(version) FROM match_models").fetchone()[0] or 0) + 1
-        conn.execute("INSERT INTO match_models (version, created_at, model) VALUES (?,?,?)",
-                     (version, datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                      model.to_json()))
-    return version

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Iterable, Mapping
+from typing import Any, ClassVar, Iterable, Mapping, Sequence
 
+from ..errors import SourceError
 from ..models import Record
 
 SOURCE_KINDS = ("internal", "public_record", "vendor_file")
@@ -66,6 +67,20 @@ class Source:
 
     def search(self, query: Mapping[str, Any]) -> Iterable[Record]:
         raise NotImplementedError
+
+    def search_many(self, queries: Sequence[Mapping[str, Any]]
+                    ) -> list[list[Record] | SourceError]:
+        """One answer per query, in order: its records, or the :class:`SourceError` that
+        search raised for it (one failed search does not sink the others).  The default
+        asks :meth:`search` once per query; a source that answers many searches at once
+        cheaper (OSCN: one crawl for a batch) overrides it."""
+        answers: list[list[Record] | SourceError] = []
+        for query in queries:
+            try:
+                answers.append(list(self.search(query)))
+            except SourceError as exc:
+                answers.append(exc)
+        return answers
 
     @classmethod
     def info(cls, *, enabled: bool = True, reason: str | None = None) -> SourceInfo:

@@ -21,10 +21,10 @@ def _percentile(values: list[float], p: float) -> float | None:
 
 def source_health(ws, since: str | None = None) -> dict[str, dict[str, Any]]:
     """Per source, from the audit trail's source_result and source_error entries."""
-    sql = ("SELECT event, ts, payload FROM audit WHERE event IN ('source_result', "
-           "'source_error')" + (" AND ts >= ?" if since else "") + " ORDER BY seq")
     stats: dict[str, dict[str, Any]] = {}
-    for event, ts, payload in ws.conn.execute(sql, (since,) if since else ()):
+    with ws.unit_of_work() as uow:
+        rows = uow.audit.entries(events=("source_result", "source_error"), since=since)
+    for _seq, ts, event, _actor, _account, _lookup, payload, _hash, _auth in rows:
         try:
             data = json.loads(payload)
         except (TypeError, json.JSONDecodeError):

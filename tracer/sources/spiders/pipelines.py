@@ -15,7 +15,7 @@ from dataclasses import asdict
 
 from scrapy.exceptions import DropItem
 
-from ...consent.audit import canonical_json
+from ...audit.chain import canonical_json
 from ...models import Record
 from .items import CaseParty, RecordItem, SearchFailure
 

@@ -7,38 +7,28 @@ lookup), the SHA-256 of its payload and the SHA-256 of the payload's *redacted f
 retention purge redact personal data while every hash stays intact; committing to the
 redacted form up front means a redaction can only ever put that form in the payload's
 place (``verify`` checks it, and that a ``redaction`` entry past the retention period
-covers it).  SQLite triggers (``workspace.MIGRATIONS``) refuse any other UPDATE and
+covers it).  The store's triggers (``tracer.store.sqlite.migrations``) refuse any other UPDATE and
 every DELETE.
 
 The chain is unkeyed: whoever can write the file can recompute it.  What catches such a
-rewrite is a checkpoint signed by a key held elsewhere (:mod:`tracer.consent.checkpoints`);
+rewrite is a checkpoint signed by a key held elsewhere (:mod:`tracer.audit.checkpoints`);
 docs/audit.md states the threat model.  Entries written before schema 8 are ``chain``
 1 (no actor_auth, no redacted form in the hash) and verify as they always did.
 """
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterator
 
+from .chain import (ACTOR_AUTH, CHAIN, GENESIS, KEPT_KEYS, RETENTION_YEARS,  # noqa: F401
+                    canonical_json, entry_hash, now_iso, redact_payload, redacted_sha256,
+                    seq_ranges, sha256_hex, years_before)
 from ..errors import AuditIntegrityError
 from ..privacy import assert_no_sensitive, refuse_sensitive_value
-
-GENESIS = "0" * 64
-#: The chain format written today (see the module docstring).
-CHAIN = 2
-#: How an entry's actor was identified: ``claimed`` by the embedded CLI (--user or
-#: $TRACER_USER, checked by nobody), ``password`` or ``token`` by an authenticating
-#: server, ``none`` when no actor is named (set-up, system entries).
-ACTOR_AUTH = ("claimed", "password", "token", "none")
-#: Payload keys that carry no personal data and stay readable after redaction.
-KEPT_KEYS = ("outcome", "policy_version", "source", "count", "elapsed_ms", "records_sha256",
-             "query_sha256", "fields", "purpose", "finding", "verdict", "kind",
-             "attachment_id", "flags", "allowed_sources", "allowed_kinds", "batch_id")
 
 #: Every event type written to the trail, with what it records.
 EVENT_TYPES = {
@@ -74,48 +64,6 @@ EVENT_TYPES = {
 }
 
 
-def canonical_json(obj: Any) -> str:
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False,
-                      default=str)
-
-
-def sha256_hex(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def redact_payload(payload: dict) -> dict:
-    """The only form a payload may take after a retention purge: its non-personal facts."""
-    kept = {k: payload[k] for k in KEPT_KEYS if k in payload}
-    if "reasons" in payload:
-        kept["reason_codes"] = [r.get("code") for r in payload["reasons"] if isinstance(r, dict)]
-    return {"redacted": True, **kept}
-
-
-def redacted_sha256(payload_text: str) -> str:
-    """SHA-256 of the canonical redacted form of a stored payload (as text)."""
-    try:
-        payload = json.loads(payload_text)
-    except ValueError:
-        payload = {}
-    return sha256_hex(canonical_json(redact_payload(payload if isinstance(payload, dict) else {})))
-
-
-def entry_hash(prev_hash: str, header: dict[str, Any], payload_sha256: str,
-               redacted: str | None = None, chain: int = 1) -> str:
-    """Chain 1 hashes the header and the payload's hash; chain 2 also ``actor_auth`` (in
-    ``header``), the redacted form's hash and the chain number (docs/audit.md)."""
-    body = {**header, "payload_sha256": payload_sha256}
-    if chain >= 2:
-        body.update(redacted_sha256=redacted, chain=chain)
-    else:
-        body.pop("actor_auth", None)
-    return sha256_hex(prev_hash + canonical_json(body))
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
 @dataclass(frozen=True)
 class AuditEntry:
     seq: int
@@ -132,17 +80,6 @@ class AuditEntry:
         return {"seq": self.seq, "ts": self.ts, "event": self.event, "actor": self.actor,
                 "actor_auth": self.actor_auth, "account_id": self.account_id,
                 "lookup_id": self.lookup_id, "payload": self.payload, "hash": self.hash}
-
-
-def seq_ranges(seqs) -> list[list[int]]:
-    """``[1, 2, 3, 7]`` -> ``[[1, 3], [7, 7]]``: what a redaction entry covers, compactly."""
-    out: list[list[int]] = []
-    for seq in sorted(seqs):
-        if out and seq == out[-1][1] + 1:
-            out[-1][1] = seq
-        else:
-            out.append([seq, seq])
-    return out
 
 
 def _check_redacted_form(seq: int, payload: str, chain: int, committed: str | None) -> None:
@@ -168,7 +105,6 @@ def _check_redacted_form(seq: int, payload: str, chain: int, committed: str | No
 def _check_redaction_covered(seq: int, ts: str, redactions: list[tuple[int, str, dict]]) -> None:
     """A later ``redaction`` entry names this entry (or, before schema 8, its cut-off), and
     the entry was older than the cut-off, itself past the retention period then."""
-    from .retention import RETENTION_YEARS, years_before
     for r_seq, r_ts, r_payload in redactions:
         if r_seq <= seq:
             continue
@@ -210,41 +146,30 @@ class AuditTrail:
         auth = getattr(self.ws, "actor_auth", "claimed") if actor else "none"
         if auth not in ACTOR_AUTH:
             raise ValueError(f"unknown actor_auth {auth!r}")
-        with self.ws.transaction() as conn:
-            row = conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-            seq, prev = (row[0] + 1, row[1]) if row else (1, GENESIS)
+        with self.ws.unit_of_work(write=True) as uow:
+            head = uow.audit.head()
+            seq, prev = (head[0] + 1, head[1]) if head else (1, GENESIS)
             ts = now_iso()
             header = {"seq": seq, "ts": ts, "event": event, "actor": actor,
                       "actor_auth": auth, "account_id": account_id, "lookup_id": lookup_id}
             payload_sha, redacted_sha = sha256_hex(text), redacted_sha256(text)
             digest = entry_hash(prev, header, payload_sha, redacted_sha, CHAIN)
-            conn.execute(
-                "INSERT INTO audit (seq, ts, event, actor, account_id, lookup_id, payload,"
-                " payload_sha256, redacted, prev_hash, hash, chain, actor_auth,"
-                " redacted_sha256) VALUES (?,?,?,?,?,?,?,?,0,?,?,?,?,?)",
-                (seq, ts, event, actor, account_id, lookup_id, text, payload_sha, prev, digest,
-                 CHAIN, auth, redacted_sha))
+            uow.audit.insert({**header, "payload": text, "payload_sha256": payload_sha,
+                              "prev_hash": prev, "hash": digest, "chain": CHAIN,
+                              "redacted_sha256": redacted_sha})
         return AuditEntry(seq, ts, event, actor, account_id, lookup_id, payload, digest, auth)
 
     def entries(self, *, lookup_id: str | None = None, account_id: str | None = None,
                 event: str | None = None) -> Iterator[AuditEntry]:
-        where, params = [], []
-        for col, val in (("lookup_id", lookup_id), ("account_id", account_id), ("event", event)):
-            if val is not None:
-                where.append(f"{col} = ?")
-                params.append(val)
-        sql = ("SELECT seq, ts, event, actor, account_id, lookup_id, payload, hash, actor_auth"
-               " FROM audit")
-        if where:
-            sql += " WHERE " + " AND ".join(where)
-        sql += " ORDER BY seq"
-        for row in self.ws.conn.execute(sql, params):
-            yield AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5],
-                             json.loads(row[6]), row[7], row[8])
+        with self.ws.unit_of_work() as uow:
+            rows = uow.audit.entries(lookup_id=lookup_id, account_id=account_id, event=event)
+            for row in rows:
+                yield AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5],
+                                 json.loads(row[6]), row[7], row[8])
 
     def head(self) -> tuple[int, str]:
-        row = self.ws.conn.execute("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").fetchone()
-        return (row[0], row[1]) if row else (0, GENESIS)
+        with self.ws.unit_of_work() as uow:
+            return uow.audit.head() or (0, GENESIS)
 
     # -- verification -----------------------------------------------------------------
     def verify(self) -> int:
@@ -257,10 +182,8 @@ class AuditTrail:
         prev_hash, expected_seq, count, newest_chain = GENESIS, 1, 0, 1
         redacted: list[tuple[int, str]] = []
         redactions: list[tuple[int, str, dict]] = []
-        rows = self.ws.conn.execute(
-            "SELECT seq, ts, event, actor, account_id, lookup_id, payload, payload_sha256,"
-            " redacted, prev_hash, hash, chain, actor_auth, redacted_sha256"
-            " FROM audit ORDER BY rowid")
+        with self.ws.unit_of_work() as uow:
+            rows = uow.audit.chain_rows()        # a cursor: streamed, never all in memory
         for (seq, ts, event, actor, account_id, lookup_id, payload, payload_sha,
              is_redacted, stored_prev, stored_hash, chain, auth, redacted_sha) in rows:
             if seq != expected_seq:
@@ -291,6 +214,7 @@ class AuditTrail:
         for seq, ts in redacted:
             _check_redaction_covered(seq, ts, redactions)
         return count
+
     def verify_complete(self) -> None:
         """Every lookup in the working tables has its decision in the trail.
 
@@ -298,10 +222,8 @@ class AuditTrail:
         means entries were lost: a trail emptied, replaced or cut short, which an intact
         but shorter chain cannot show by itself.
         """
-        missing, first = self.ws.conn.execute(
-            "SELECT count(*), min(lookup_id) FROM lookups l WHERE NOT EXISTS (SELECT 1"
-            " FROM audit a WHERE a.lookup_id = l.lookup_id AND a.event = 'decision')"
-        ).fetchone()
+        with self.ws.unit_of_work() as uow:
+            missing, first = uow.audit.lookups_without_decision()
         if missing:
             raise AuditIntegrityError(
                 None, f"the audit trail has lost entries: {missing} lookups (such as "
@@ -332,11 +254,12 @@ class AuditTrail:
 
     def check_head(self, seq: int, head: str) -> None:
         """The trail still holds entry ``seq`` with hash ``head`` (a checkpoint's claim)."""
-        row = self.ws.conn.execute("SELECT hash FROM audit WHERE seq = ?", (seq,)).fetchone()
-        if row is None:
+        with self.ws.unit_of_work() as uow:
+            stored = uow.audit.hash_at(seq)
+        if stored is None:
             last, _ = self.head()
             raise AuditIntegrityError(
                 last + 1, f"audit tail truncated: checkpoint names entry {seq}, "
                           f"the trail ends at entry {last}")
-        if row[0] != head:
+        if stored != head:
             raise AuditIntegrityError(seq, f"audit entry {seq} differs from the checkpoint")

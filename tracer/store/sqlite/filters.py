@@ -1,4 +1,5 @@
-"""``tracer batch --where``: a small, safe filter language over account columns.
+"""``--where`` (`tracer batch`, `tracer accounts list`): a small, safe filter language over
+account columns, compiled to a SQLite condition.
 
 Text never reaches SQL: the expression is tokenized and parsed into a tree, columns are
 checked against a whitelist, and every value becomes a ``?`` parameter::
@@ -26,7 +27,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InputError
+from ...errors import InputError
 
 #: Account columns a filter may name, and whether they hold numbers.  Personal
 #: identifiers (names, DOB, SSN, phone, email) are deliberately absent.

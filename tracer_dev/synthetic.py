@@ -31,7 +31,7 @@ Entry points::
     for row, person_id in iter_people_records(1_000_000, seed=1):   # streaming, bounded memory
         ...
 
-    python -m tracer.synthetic --people 1000 --seed 7 --out DIR [--by-source] [--demo]
+    python -m tracer_dev.synthetic --people 1000 --seed 7 --out DIR [--by-source] [--demo]
 
 The record extract has no ``source`` column: use ``World.record_sources()``,
 ``World.record_rows(source=...)``, ``iter_people_records(..., with_source=True)`` or
@@ -1461,7 +1461,7 @@ def write_csv(path, rows: Iterable[dict], columns: Sequence[str]) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tracer.synthetic",
+    ap = argparse.ArgumentParser(prog="python -m tracer_dev.synthetic",
                                  description="Write a synthetic (fake) skip-tracing world as CSV.")
     ap.add_argument("--people", type=int, default=1000)
     ap.add_argument("--seed", type=int, default=DEFAULT_SEED)

@@ -1,6 +1,6 @@
 """Regenerate the demo's bundled CSV files from the seeded synthetic world.
 
-    python -m tracer.demo.build            # rewrites tracer/demo/data/
+    python -m tracer_dev.demo_data            # rewrites tracer/demo/data/
 
 A test regenerates them in a temporary directory and compares byte for byte, so the
 bundled files and the generator cannot drift apart.
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from ..synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, demo_world, write_csv
+from .synthetic import PORTFOLIO_COLUMNS, RECORD_COLUMNS, demo_world, write_csv
 
 
 def build(out: Path) -> list[Path]:
@@ -27,6 +27,6 @@ def build(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    for path in build(Path(__file__).parent / "data"):
+    for path in build(Path(__file__).resolve().parent.parent / "tracer" / "demo" / "data"):
         print(path)
     sys.exit(0)
