@@ -261,6 +261,53 @@ def test_normalize_phone_rejects(text, problem):
     assert any(problem in p for p in result.problems), result.problems
 
 
+@pytest.mark.parametrize("text, undialable", [
+    ("779-907-5660", None),                        # assigned: a contact (e164)
+    ("17959150695", "+17959150695"),               # area code 795 is not assigned
+    ("(123) 456-7890", "+11234567890"),            # nor is 123
+    ("555-0123", None),                            # seven digits: no area code at all
+    ("21755", None), ("1-800-FLOWERS", None),
+])
+def test_an_undialable_number_is_still_its_digits(text, undialable):
+    """Only a contact needs a number someone can dial; as evidence that two records
+    share a number, ten digits agree or not whether or not the area code is assigned."""
+    result = normalize_phone(text)
+    assert result.undialable == undialable
+    assert result.digits == (result.e164 or undialable)
+    if undialable:
+        assert result.e164 is None and result.line_type is None
+        assert any("invalid phone number" in p for p in result.problems)
+
+
+_SEPARATED = st.sampled_from(["{a}{b}{c}", "{a}-{b}-{c}", "({a}) {b}-{c}", "{a}.{b}.{c}",
+                              "+1 {a} {b} {c}", "1-{a}-{b}-{c}", "1{a}{b}{c}",
+                              "+1 ({a})    {b} - {c}", "{a} .-. {b}     {c}", "1 . {a}{b}{c}"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(area=st.integers(0, 999), exchange=st.integers(0, 999), line=st.integers(0, 9999),
+       shape=_SEPARATED, declared=st.sampled_from([None, "mobile", "landline", "voip", "pager"]))
+def test_ten_nanp_digits_skip_the_parser_with_its_answer(area, exchange, line, shape,
+                                                         declared):
+    """The parser-free NANP path gives phonenumbers' own answer on the text as given,
+    valid or not."""
+    from tracer.matching.normalize import phones
+
+    text = shape.format(a=f"{area:03d}", b=f"{exchange:03d}", c=f"{line:04d}")
+    fast = normalize_phone(text, declared_type=declared)
+    saved = phones._NANP
+    phones._NANP = []
+    phones._normalize.cache_clear()
+    try:
+        slow = phones._normalize(text, "US", declared or "")     # the parser, on the text
+    finally:
+        phones._NANP = saved
+        phones._normalize.cache_clear()
+    assert fast == slow
+    if fast.undialable:       # the problem quotes the text as redact() would
+        assert fast.problems[-1] == f"invalid phone number '{redact(text)}'"
+
+
 def test_unknown_declared_phone_type_is_reported():
     result = normalize_phone("2175550123", declared_type="pager")
     assert result.e164 == "+12175550123" and result.line_type == "unknown"

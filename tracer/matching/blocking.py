@@ -22,6 +22,7 @@ from typing import Any, Sequence
 import numpy as np
 
 from .clustering import dense_key
+from .evidence import MIN_RECORDS as MIN_EVIDENCE_RECORDS, PairEvidence, required_bits
 from .table import RecordTable
 
 DEFAULT_MAX_BLOCK = 400
@@ -112,6 +113,8 @@ class RuleReport:
     skipped_records: int = 0
     #: oversized blocks split by ``split_by`` (counted before splitting)
     split_blocks: int = 0
+    #: pairs dropped for too little evidence (the term-frequency cap, :mod:`.evidence`)
+    weak_pairs: int = 0
     #: the records of the skipped blocks (not serialized)
     skipped: list = field(default_factory=list, repr=False)
 
@@ -123,18 +126,24 @@ class BlockingReport:
     #: records in a block some rule skipped (compared only with their exact duplicates
     #: there, see :func:`duplicate_pairs`)
     oversized_records: int = 0
+    #: the evidence a pair needed (bits), when the term-frequency cap applied
+    required_bits: float | None = None
+    #: blocked pairs left out before comparing as households (``tracer resolve``)
+    household_pairs: int = 0
 
     def table(self) -> str:
-        lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'split':>8} {'skipped blocks':>15}"]
+        lines = [f"{'rule':<42} {'pairs':>12} {'new':>12} {'weak':>10} {'split':>8} "
+                 f"{'skipped blocks':>15}"]
         for r in self.rules:
             lines.append(f"{r.label:<42} {r.pairs:>12,} {r.new_pairs:>12,} "
-                         f"{r.split_blocks:>8,} {r.skipped_blocks:>8,} "
+                         f"{r.weak_pairs:>10,} {r.split_blocks:>8,} {r.skipped_blocks:>8,} "
                          f"({r.skipped_records:,} rec)")
         lines.append(f"{'union (deduplicated)':<42} {self.total:>12,}")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
         return {"total": self.total, "oversized_records": self.oversized_records,
+                "required_bits": self.required_bits, "household_pairs": self.household_pairs,
                 "rules": [{k: v for k, v in r.__dict__.items() if k != "skipped"}
                           for r in self.rules]}
 
@@ -282,16 +291,32 @@ def duplicate_pairs(table: RecordTable, members: np.ndarray, *, link: bool = Fal
 
 def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
                     max_block: int = DEFAULT_MAX_BLOCK, link: bool = False,
-                    rule_codes: list | None = None
+                    rule_codes: list | None = None, evidence_margin: float | None = None,
+                    split_block: int = DEFAULT_SPLIT_BLOCK
                     ) -> tuple[np.ndarray, np.ndarray, BlockingReport]:
     """(left indices, right indices, report): the deduplicated union of every rule.
-    ``rule_codes``, when given, receives each rule's own pair codes (for training)."""
+    ``rule_codes``, when given, receives each rule's own pair codes (for training).
+    ``evidence_margin`` (bits), on a table of at least :data:`.evidence.MIN_RECORDS`,
+    drops the pairs whose exact agreements say less than ``log2(n)`` plus that margin
+    (:mod:`.evidence`: what strangers in a file that size share)."""
     n = len(table)
     report = BlockingReport()
     seen = np.empty(0, dtype=np.int64)
-    for rule in rules:
-        rr = RuleReport(rule.label)
-        codes = rule_pairs(table, rule, max_block=max_block, link=link, report=rr)
+    reports = [RuleReport(rule.label) for rule in rules]
+    produced = [rule_pairs(table, rule, max_block=max_block, link=link, report=rr,
+                           split_block=split_block) for rule, rr in zip(rules, reports)]
+    if evidence_margin is not None and n >= MIN_EVIDENCE_RECORDS and produced:
+        # Weighed once per distinct pair (rules overlap), then each rule keeps its own.
+        needed = required_bits(n, evidence_margin)
+        report.required_bits = round(needed, 2)
+        union = _sorted_unique(np.concatenate(produced))
+        strong = PairEvidence(table).of(union // n, union % n) >= needed
+        for r, codes in enumerate(produced):
+            keep = strong[np.searchsorted(union, codes)]
+            reports[r].weak_pairs = int(len(codes) - keep.sum())
+            produced[r] = codes[keep]
+        del union, strong
+    for rule, rr, codes in zip(rules, reports, produced):
         rr.pairs = len(codes)
         if rule_codes is not None:
             rule_codes.append(codes)
