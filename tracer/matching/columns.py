@@ -95,25 +95,6 @@ def _ssn_values(value) -> tuple:
     return last4.last4, _problems(last4)
 
 
-def _dob_key(g):
-    d = g("dob")
-    return str(d) if d else None
-
-
-def _phone_key(g):
-    ph = g("phone")
-    return (ph, g("phone_type")) if ph else None
-
-
-def _email_key(g):
-    e = g("email")
-    return e if e else None
-
-
-def _ssn_key(g):
-    return g("ssn_last4") or None
-
-
 # -- parts ----------------------------------------------------------------------------------
 # Each returns what its part contributes when it cannot interact with the others, or
 # None when the combination must go through the whole normalizer.
@@ -225,86 +206,233 @@ def _zip_text(value):
     return str(value) if value else None
 
 
+class _Raw:
+    """The input columns of ``rows``, each read once per text function: (code per row,
+    -1 when missing; the distinct texts in order of first appearance).  Distinct raw
+    cells are found at C speed (``dict.fromkeys``) and only they pass through ``text``."""
+
+    def __init__(self, rows: Sequence[Mapping[str, Any]]):
+        self.rows, self.n = rows, len(rows)
+        self._coded: dict = {}
+
+    def coded(self, column: str, text: Callable = None) -> tuple[np.ndarray, list]:
+        text = text or _text
+        got = self._coded.get((column, text))
+        if got is None:
+            cells = [r.get(column) for r in self.rows]
+            try:
+                distinct = list(dict.fromkeys(cells))
+            except TypeError:           # an unhashable cell: read every cell as text
+                got = factorize([text(c) for c in cells])
+            else:
+                index = {cell: k for k, cell in enumerate(distinct)}
+                raw_codes = np.fromiter(map(index.__getitem__, cells), dtype=np.int64,
+                                        count=self.n)
+                text_codes, texts = factorize([text(c) for c in distinct])
+                got = (np.append(text_codes, -1)[raw_codes] if len(distinct)
+                       else raw_codes, texts)
+            self._coded[(column, text)] = got
+        return got
+
+
+class _Later:
+    """A list of outputs computed now or by the pool (``get`` waits)."""
+
+    def __init__(self, fn, keys: list, pool):
+        self.keys, self._done, self._parts = keys, None, None
+        if pool is None or len(keys) < PARALLEL_MIN_ROWS // 4:
+            self._done = [fn(k) for k in keys]
+        else:
+            chunks = [(fn, keys[i:i + _CHUNK]) for i in range(0, len(keys), _CHUNK)]
+            self._parts = pool.map_async(_chunk_map, chunks)
+
+    def get(self) -> list:
+        if self._done is None:
+            self._done = [o for part in self._parts.get() for o in part]
+        return self._done
+
+
+def _codes_of(values: list, codes: np.ndarray) -> tuple[np.ndarray, list]:
+    """(row codes, distinct values) of a column whose row ``k`` holds
+    ``values[codes[k]]`` (``codes`` -1 picks the last entry, the missing part's)."""
+    value_codes, distinct = factorize(values)
+    return value_codes[codes], distinct
+
+
+def _merge(column: tuple[np.ndarray, list], rows: np.ndarray, values: list
+           ) -> tuple[np.ndarray, list]:
+    """``column`` with ``rows`` set to ``values`` (one per row, None for missing)."""
+    codes, distinct = column
+    distinct = list(distinct)
+    index = {v: k for k, v in enumerate(distinct)}
+    new = np.fromiter((-1 if v is None else index.setdefault(v, len(index)) for v in values),
+                      dtype=np.int64, count=len(values))
+    distinct.extend(list(index)[len(distinct):])
+    codes = codes.copy()
+    codes[rows] = new
+    return codes, distinct
+
+
 class _Parts:
     """A group normalized by parts: its input columns (and how a cell becomes the
     normalizer's argument), each column's part reader and whether to split it over
-    processes, how parts combine, and the whole normalizer for the rest."""
+    processes, how the output columns come from the parts (``outputs``: per output
+    column, (part, position) or a function of the parts' columns, None for the
+    problem), and the whole normalizer for rows whose parts interact."""
 
     def __init__(self, columns: Sequence[str], readers: Sequence[Callable],
                  pooled: Sequence[bool], combine: Callable, whole: Callable,
-                 texts: Sequence[Callable] | None = None):
+                 texts: Sequence[Callable] | None = None, outputs: Sequence = (),
+                 whole_names: Sequence[str] = ()):
         self.columns, self.readers, self.pooled = tuple(columns), tuple(readers), tuple(pooled)
         self.texts = tuple(texts or (_text,) * len(self.columns))
-        self.combine, self.whole = combine, whole
+        self.combine, self.whole, self.outputs = combine, whole, tuple(outputs)
+        #: the output columns :attr:`whole` gives, in its tuple order
+        self.whole_names = tuple(whole_names)
 
     def key(self, row: Mapping[str, Any]) -> tuple:
         """The whole normalizer's arguments for ``row``."""
         return tuple(text(row.get(c)) for c, text in zip(self.columns, self.texts))
 
-    def distinct(self, getters: list, pool) -> tuple[np.ndarray, list]:
-        """(code per row of its distinct combination, output per combination)."""
-        n = len(getters)
-        codes, parts = [], []
-        key = np.zeros(n, dtype=np.int64)
+    def submit(self, raw: _Raw, pool):
+        parts = []
         for column, reader, pooled, text in zip(self.columns, self.readers, self.pooled,
                                                 self.texts):
-            column_codes, values = factorize([text(g(column)) for g in getters])
-            read = _distinct_outputs(reader, values, pool if pooled else None)
-            codes.append(column_codes)
-            parts.append(read + [reader(None)])          # code -1: the part is missing
-            key = key * (len(values) + 1) + (column_codes + 1)
-            key = np.unique(key, return_inverse=True)[1].astype(np.int64).reshape(n)
-        combos, first = np.unique(key, return_index=True)
-        row_index = np.searchsorted(combos, key)
-        combine = self.combine
-        outputs: list = []
-        slow: list[int] = []
-        for k, combo in enumerate(zip(*(c[first].tolist() for c in codes))):
-            got = [p[c] for p, c in zip(parts, combo)]
-            if None in got:
-                slow.append(k)
-                outputs.append(None)
+            codes, texts = raw.coded(column, text)
+            parts.append((codes, texts, reader, _Later(reader, texts, pool if pooled else None)))
+        return parts
+
+    def collect(self, raw: _Raw, parts, pool, names: Sequence[str]) -> dict[str, tuple]:
+        """Output column -> (row codes, distinct values)."""
+        n = raw.n
+        codes = [p[0] for p in parts]
+        reads = [p[3].get() + [p[2](None)] for p in parts]   # code -1: the part is missing
+        slow = np.zeros(n, dtype=bool)
+        for c, r in zip(codes, reads):
+            bad = np.fromiter((x is None for x in r), dtype=bool, count=len(r))
+            if bad.any():
+                slow |= bad[c]
+        out: dict[str, tuple] = {}
+        for name, source in zip(names, self.outputs):
+            if source is None:
+                out[name] = (np.full(n, -1, dtype=np.int64), [])
+            elif callable(source):
+                out[name] = source(out)
             else:
-                outputs.append(combine(*got))
-        if slow:
-            rows = first[slow].tolist()
-            keys = [tuple(text(getters[r](c)) for c, text in zip(self.columns, self.texts))
-                    for r in rows]      # what self.key(row) gives
-            for k, out in zip(slow, _distinct_outputs(self.whole, keys, pool)):
-                outputs[k] = out
-        return row_index, outputs
+                part, position = source
+                out[name] = _codes_of([None if x is None else x[position] for x in reads[part]],
+                                      codes[part])
+        rows = np.flatnonzero(slow)
+        if len(rows):
+            combo = np.zeros(len(rows), dtype=np.int64)
+            for c in codes:
+                combo = combo * (int(c.max(initial=0)) + 2) + c[rows] + 1
+                combo = np.unique(combo, return_inverse=True)[1].reshape(-1).astype(np.int64)
+            _, first, inverse = np.unique(combo, return_index=True, return_inverse=True)
+            texts = [p[1] for p in parts]
+            keys = [tuple(t[c[r]] if c[r] >= 0 else None for t, c in zip(texts, codes))
+                    for r in rows[first].tolist()]         # what self.key(row) gives
+            whole = _Later(self.whole, keys, pool).get()
+            inverse = inverse.reshape(-1)
+            picks = inverse.tolist()
+            for j, name in enumerate(self.whole_names):
+                out[name] = _merge(out[name], rows, [whole[k][j] for k in picks])
+        return out
+
+
+def _name_combined(first, middle, last, suffix, full) -> tuple:
+    return (*first, *middle, *last, *suffix, None)
+
+
+def _address_key(out: dict) -> tuple[np.ndarray, list]:
+    """``NUMBER|CORE|ZIP5`` where the street's key stem and the ZIP are both read."""
+    stem_codes, stems = out["\0stem"]
+    zip_codes, zips = out["zip5"]
+    n = len(stem_codes)
+    both = (stem_codes >= 0) & (zip_codes >= 0)
+    codes = np.full(n, -1, dtype=np.int64)
+    if both.any():
+        pair = stem_codes[both] * (len(zips) + 1) + zip_codes[both]
+        distinct, first, inverse = np.unique(pair, return_index=True, return_inverse=True)
+        order = np.argsort(first, kind="stable")            # first appearance, as factorize
+        rank = np.empty(len(order), dtype=np.int64)
+        rank[order] = np.arange(len(order))
+        codes[both] = rank[inverse.reshape(-1)]
+        values = [f"{stems[p // (len(zips) + 1)]}|{zips[p % (len(zips) + 1)]}"
+                  for p in distinct[order].tolist()]
+        return codes, values
+    return codes, []
 
 
 _NAME_PARTS = _Parts(("first_name", "middle_name", "last_name", "suffix", "full_name"),
                      (_first_part, _middle_part, _last_part, _suffix_part, _full_part),
-                     (False,) * 5, _name_combined, _name_values)
+                     (True, False, True, False, False), _name_combined, _name_values,
+                     outputs=((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (2, 0), (2, 1), (3, 0),
+                              None),
+                     whole_names=("first", "first_root", "first_key", "middle_initial", "middle",
+                                  "last", "last_key", "suffix", "problems.name"))
 _ADDRESS_PARTS = _Parts(("street", "unit", "city", "state", "zip"),
                         (_street_part, _unit_part, _city_part, _state_part, _zip_part),
-                        (True, False, False, False, False), _address_combined,
-                        _address_values, (_text,) * 4 + (_zip_text,))
+                        (True, False, True, False, False), _address_combined,
+                        _address_values, (_text,) * 4 + (_zip_text,),
+                        outputs=((0, 0), (0, 1), (4, 0), _address_key, None),
+                        whole_names=("street", "addr_key", "zip5", "problems.address"))
+_ADDRESS_NAMES = ("street", "\0stem", "zip5", "addr_key", "problems.address")
 
 
 class _Whole:
-    """A group normalized per distinct key (``key_of`` a row)."""
+    """A group normalized per distinct key: the texts of its ``columns`` (``texts``
+    turn cells into the normalizer's arguments), or their first one alone when
+    ``single``."""
 
-    def __init__(self, key_of: Callable, whole: Callable, pooled: bool):
-        self.key_of, self.whole, self.pooled = key_of, whole, pooled
+    def __init__(self, columns: Sequence[str], texts: Sequence[Callable], whole: Callable,
+                 pooled: bool, single: bool = True):
+        self.columns, self.texts, self.whole = tuple(columns), tuple(texts), whole
+        self.pooled, self.single = pooled, single
 
-    def distinct(self, getters: list, pool) -> tuple[np.ndarray, list]:
-        row_index, keys = factorize([self.key_of(g) for g in getters])
-        return row_index, _distinct_outputs(self.whole, keys, pool if self.pooled else None)
+    def submit(self, raw: _Raw, pool):
+        coded = [raw.coded(c, t) for c, t in zip(self.columns, self.texts)]
+        if self.single:
+            codes, keys = coded[0]
+        else:
+            # a key only where the first column has a value (a phone, with its type)
+            first = coded[0][0]
+            combo = np.where(first >= 0, first * (len(coded[1][1]) + 1) + coded[1][0] + 1, -1)
+            codes, combos = factorize([None if c < 0 else c for c in combo.tolist()])
+            width = len(coded[1][1]) + 1
+            keys = [(coded[0][1][c // width], coded[1][1][c % width - 1] if c % width else None)
+                    for c in combos]
+        return codes, _Later(self.whole, keys, pool if self.pooled else None)
+
+    def collect(self, raw: _Raw, submitted, pool, names: Sequence[str]) -> dict[str, tuple]:
+        codes, later = submitted
+        outputs = later.get()
+        out: dict[str, tuple] = {}
+        for j, name in enumerate(names):
+            if name == "dob_year":
+                years = np.array([o[j] for o in outputs] + [-1], dtype=np.int32)
+                out[name] = (years[codes], None)
+            else:
+                out[name] = _codes_of([o[j] for o in outputs] + [None], codes)
+        return out
+
+
+def _dob_text(value):
+    return str(value) if value else None
 
 
 #: (how distinct values are found and read, output columns); each group's last output
-#: is what its normalizer could not read (PROBLEM_FIELDS).
+#: is what its normalizer could not read (PROBLEM_FIELDS).  Pooled groups come first,
+#: so the workers start on them while this process reads the rest.
 _GROUPS = (
+    (_Whole(("phone", "phone_type"), (_text, _text), _phone_values, True, single=False),
+     ("phone", "mobile", "problems.phone")),
+    (_ADDRESS_PARTS, _ADDRESS_NAMES),
+    (_Whole(("email",), (_text,), _email_values, True), ("email", "problems.email")),
     (_NAME_PARTS, ("first", "first_root", "first_key", "middle_initial", "middle", "last",
                    "last_key", "suffix", "problems.name")),
-    (_ADDRESS_PARTS, ("street", "addr_key", "zip5", "problems.address")),
-    (_Whole(_dob_key, _dob_values, False), ("dob", "dob_year", "problems.dob")),
-    (_Whole(_phone_key, _phone_values, True), ("phone", "mobile", "problems.phone")),
-    (_Whole(_email_key, _email_values, True), ("email", "problems.email")),
-    (_Whole(_ssn_key, _ssn_values, False), ("ssn_last4", "problems.ssn_last4")),
+    (_Whole(("dob",), (_dob_text,), _dob_values, False), ("dob", "dob_year", "problems.dob")),
+    (_Whole(("ssn_last4",), (_text,), _ssn_values, False), ("ssn_last4", "problems.ssn_last4")),
 )
 
 
@@ -320,26 +448,28 @@ def factorize(values: list) -> tuple[np.ndarray, list]:
 def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = None,
                     progress=None) -> tuple[dict[str, np.ndarray], dict[str, tuple]]:
     """The normalized columns of ``rows`` (object arrays, ``dob_year`` int32) and their
-    integer codes.  Each distinct value (or part) is normalized once, many of them over
-    processes (fork), and each column is built and coded from its distinct values.
-    Must equal :func:`_row_values` row by row (tests/test_matching_table.py)."""
+    integer codes.  Each distinct value (or part) is normalized once, the many over
+    processes (fork) while this process reads the other columns, and each column is
+    built and coded from its distinct values.  Must equal :func:`_row_values` row by
+    row (tests/test_matching_table.py)."""
     n = len(rows)
     workers = workers if workers is not None else min(os.cpu_count() or 1, 4)
     parallel = n >= PARALLEL_MIN_ROWS and workers >= 2 and "fork" in _start_methods()
     pool = get_context("fork").Pool(workers) if parallel else None
-    getters = [row.get for row in rows]
+    raw = _Raw(rows)
     columns: dict[str, np.ndarray] = {}
     coded: dict[str, tuple] = {}
     try:
-        for number, (group, names) in enumerate(_GROUPS):
-            row_index, outputs = group.distinct(getters, pool)
-            for j, name in enumerate(names):
-                if name == "dob_year":
-                    years = np.array([o[j] for o in outputs] + [-1], dtype=np.int32)
-                    columns[name] = years[row_index]
+        submitted = [group.submit(raw, pool) for group, _names in _GROUPS]
+        if progress:
+            progress(n // 2)
+        for (group, names), job in zip(_GROUPS, submitted):
+            for name, (codes, values) in group.collect(raw, job, pool, names).items():
+                if name.startswith("\0"):
                     continue
-                distinct_codes, values = factorize([o[j] for o in outputs])
-                codes = np.append(distinct_codes, -1)[row_index]
+                if values is None:                       # dob_year: the ints themselves
+                    columns[name] = codes
+                    continue
                 if name.startswith("problems."):
                     # rarely filled: kept as codes only (no object column per row)
                     coded[name] = (codes.astype(np.int32), values)
@@ -348,8 +478,6 @@ def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = 
                 column[:-1] = values
                 columns[name] = column[codes]
                 coded[name] = (codes, values)
-            if progress and number == 0:
-                progress(n // 2)
     finally:
         if pool is not None:
             pool.close()
@@ -362,17 +490,6 @@ def feature_columns(rows: Sequence[Mapping[str, Any]], *, workers: int | None = 
 def _chunk_map(args: tuple) -> list:
     fn, values = args
     return [fn(v) for v in values]
-
-
-def _distinct_outputs(fn, keys: list, pool) -> list:
-    """``fn(key)`` for each distinct key, in order, split over ``pool`` when many."""
-    if pool is None or len(keys) < PARALLEL_MIN_ROWS // 4:
-        return [fn(k) for k in keys]
-    chunks = [(fn, keys[i:i + _CHUNK]) for i in range(0, len(keys), _CHUNK)]
-    out: list = []
-    for part in pool.imap(_chunk_map, chunks):
-        out.extend(part)
-    return out
 
 
 def _start_methods() -> list[str]:
