@@ -489,3 +489,28 @@ def test_other_scripts_are_spelt_in_latin_letters(kwargs, first, last):
                           kwargs.get("full_name"))
     assert (name.first, name.last) == (first, last)
     assert bool(name.problems) is (first is None)
+
+
+def test_the_region_table_by_prefix_walks_the_regions_phonenumbers_would():
+    """``_nanp_type`` looks regions up by the number's first digits (``_BY_PREFIX``);
+    every area code, with exchanges that reach the Caribbean and Dominican leads, gets the
+    answer of walking every NANP region in ``region_code_for_number`` order."""
+    from phonenumbers import PhoneNumberType
+
+    from tracer.matching.normalize import phones
+
+    def walk(national):
+        for region in phones._NANP:
+            if region.lead is None:
+                kind = region.kind(national)
+                if kind != PhoneNumberType.UNKNOWN:
+                    return kind
+            elif region.lead.match(national):
+                return region.kind(national)
+        return PhoneNumberType.UNKNOWN
+
+    assert phones._BY_PREFIX is not None
+    for area in range(200, 1000):
+        for rest in ("1234567", "4620123", "5550134", "0019876", "9990000"):
+            national = f"{area:03d}{rest}"
+            assert phones._nanp_type(national) == walk(national), national

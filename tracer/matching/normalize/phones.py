@@ -73,9 +73,18 @@ def normalize_phone(text: object, region: str = "US", declared_type: object = No
     """Parse a phone number; ``declared_type`` (mobile/landline/voip) overrides the guess."""
     raw, region, declared = as_text(text), as_text(region).upper() or "US", as_text(declared_type)
     if region == "US" and (m := _SIMPLE_NANP.fullmatch(raw)) and m[1][0] not in "01":
-        # "(217) 555-0134", "217.555.0134", "+1 217 555 0134" share one cache entry; a
-        # valid number's problems never quote the raw text, so the result is the same.
-        result = _normalize(m[1] + m[2] + m[3], region, declared)
+        # "(217) 555-0134", "217.555.0134", "+1 217 555 0134": ten NANP digits, read by
+        # phonenumbers' own patterns (what _normalize does with them, without its cache:
+        # a file's distinct numbers rarely repeat).
+        national = m[1] + m[2] + m[3]
+        if _NANP:
+            declared_type, problems = _declared(declared)
+            kind = _nanp_type(national)
+            if kind == PhoneNumberType.UNKNOWN:
+                return PhoneResult(None, None, (*problems, _invalid(raw, nanp=True)),
+                                   "+1" + national)
+            return PhoneResult("+1" + national, _line_type(declared_type, kind), problems)
+        result = _normalize(national, region, declared)
         if result.e164:
             return result
         if result.undialable:      # the same answer, quoting the text as given
@@ -91,8 +100,10 @@ _ONE_RUN = re.compile(r"[^\d]{0,4}\d(?:[^A-Za-z0-9]{0,3}\d)*[^\d]{0,4}")
 _DIGIT = re.compile(r"\d")
 
 
-def _invalid(raw: str) -> str:
-    if len(raw) <= 40 and _ONE_RUN.fullmatch(raw) and _SIMPLE_NANP.fullmatch(raw):
+def _invalid(raw: str, nanp: bool = False) -> str:
+    """The problem of a number that is not valid; ``nanp`` when ``raw`` is known to
+    match :data:`_SIMPLE_NANP`."""
+    if len(raw) <= 40 and _ONE_RUN.fullmatch(raw) and (nanp or _SIMPLE_NANP.fullmatch(raw)):
         # what redact() makes of it (no date shape in 3-3-4 digits), at a tenth the cost
         cut = [m.start() for m in _DIGIT.finditer(raw)][-4]
         return f"invalid phone number '{_DIGIT.sub('*', raw[:cut]) + raw[cut:]}'"
@@ -153,11 +164,43 @@ def _nanp_regions() -> list[_NanpRegion]:
 _NANP = _nanp_regions()
 
 
+def _regions_by_prefix(regions: list[_NanpRegion]) -> tuple[int, dict] | None:
+    """(k, per k-digit prefix the regions :func:`_nanp_type` consults, in order: those
+    without leading digits, up to the first whose leading digits match).  Exact because a
+    leading-digits pattern (no lookaround) reads at most k digits of the number; None
+    when one could read more than four."""
+    try:
+        from re import _parser      # the widths re itself computes (Python 3.11+)
+    except ImportError:             # pragma: no cover
+        return None
+    leads = [r.lead.pattern for r in regions if r.lead is not None]
+    if any("(?" in p or "$" in p for p in leads):       # lookarounds, flags, anchors
+        return None
+    k = max((_parser.parse(p).getwidth()[1] for p in leads), default=0)
+    if k > 4:
+        return None
+    out = {}
+    for prefix in (f"{a:0{k}d}" for a in range(10 ** k)):
+        chain = []
+        for region in regions:
+            if region.lead is None:
+                chain.append(region)
+            elif region.lead.match(prefix):
+                chain.append(region)
+                break
+        out[prefix] = chain
+    return k, out
+
+
+_BY_PREFIX = _regions_by_prefix(_NANP)
+
+
 def _nanp_type(national: str):
     """phonenumbers' type of a ten-digit NANP number (``PhoneNumberType.UNKNOWN`` when it
     is not valid): the region is the first whose leading digits match, or which the
     number is valid for, as ``region_code_for_number`` decides it."""
-    for region in _NANP:
+    chain = _BY_PREFIX[1][national[:_BY_PREFIX[0]]] if _BY_PREFIX is not None else _NANP
+    for region in chain:
         if region.lead is None:
             kind = region.kind(national)
             if kind != PhoneNumberType.UNKNOWN:
@@ -165,6 +208,15 @@ def _nanp_type(national: str):
         elif region.lead.match(national):
             return region.kind(national)
     return PhoneNumberType.UNKNOWN
+
+
+@lru_cache(maxsize=256)
+def _declared(declared: str) -> tuple[str | None, tuple[str, ...]]:
+    """(the declared line type, the problem of one we do not recognise)."""
+    declared_type = normalize_phone_type(declared)
+    if declared and declared_type is None:
+        return None, (f"unknown phone type '{redact(declared, 20)}'",)
+    return declared_type, ()
 
 
 def _line_type(declared_type: str | None, kind) -> str:
