@@ -32,6 +32,11 @@ DEFAULT_SPLIT_BLOCK = 64
 DEFAULT_SPLIT_BY = ("first_initial", "zip3")
 #: Pairs generated per chunk inside :func:`rule_pairs`.
 PAIR_CHUNK = 1 << 21
+#: Pairs from a block of at most this many records are kept whatever their evidence
+#: (the term-frequency cap weighs only the others): such blocks give at most
+#: ``n * (SMALL_BLOCK - 1) / 2`` pairs per rule, linear in the records, and a key that few
+#: records share is evidence the exact agreements do not count (typos elsewhere).
+SMALL_BLOCK = 8
 
 
 @dataclass(frozen=True)
@@ -193,9 +198,12 @@ def _split_oversized(table: RecordTable, rule: BlockingRule, codes: np.ndarray,
 
 def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAULT_MAX_BLOCK,
                link: bool = False, report: RuleReport | None = None,
-               split_block: int = DEFAULT_SPLIT_BLOCK, chunk: int = PAIR_CHUNK) -> np.ndarray:
+               split_block: int = DEFAULT_SPLIT_BLOCK, chunk: int = PAIR_CHUNK,
+               small: list | None = None, small_block: int = SMALL_BLOCK) -> np.ndarray:
     """Pairs (as ``i * n + j`` with i < j) of records in the same block of ``rule``,
-    sorted and unique.  Blocks over ``split_block`` are split first (see module doc)."""
+    sorted and unique.  Blocks over ``split_block`` are split first (see module doc).
+    ``small``, when given, receives the codes of the pairs from blocks of at most
+    ``small_block`` records."""
     n = len(table)
     codes = _block_codes(table, rule)
     if split_block and split_block < max_block:
@@ -233,6 +241,8 @@ def rule_pairs(table: RecordTable, rule: BlockingRule, *, max_block: int = DEFAU
                 keep = file[lo] != file[hi]
                 lo, hi = lo[keep], hi[keep]
             out.append(lo.astype(np.int64) * n + hi)
+            if small is not None and size <= small_block:
+                small.append(out[-1])
     if not out:
         return np.empty(0, dtype=np.int64)
     return _sorted_unique(np.concatenate(out))
@@ -303,14 +313,25 @@ def candidate_pairs(table: RecordTable, rules: Sequence[BlockingRule], *,
     report = BlockingReport()
     seen = np.empty(0, dtype=np.int64)
     reports = [RuleReport(rule.label) for rule in rules]
+    small: list = []
     produced = [rule_pairs(table, rule, max_block=max_block, link=link, report=rr,
-                           split_block=split_block) for rule, rr in zip(rules, reports)]
+                           split_block=split_block, small=small)
+                for rule, rr in zip(rules, reports)]
     if evidence_margin is not None and n >= MIN_EVIDENCE_RECORDS and produced:
-        # Weighed once per distinct pair (rules overlap), then each rule keeps its own.
+        # Weighed once per distinct pair (rules overlap), then each rule keeps its own;
+        # pairs of a small block are kept whatever they weigh (SMALL_BLOCK).
         needed = required_bits(n, evidence_margin)
         report.required_bits = round(needed, 2)
         union = _sorted_unique(np.concatenate(produced))
-        strong = PairEvidence(table).of(union // n, union % n) >= needed
+        small_codes = _sorted_unique(np.concatenate(small)) if small else union[:0]
+        # weigh only the pairs no small block vouches for
+        exempt = np.zeros(len(union), dtype=bool)
+        if len(small_codes):
+            exempt[np.searchsorted(union, small_codes)] = True
+        strong = exempt
+        weigh = np.flatnonzero(~exempt)
+        strong[weigh] = PairEvidence(table).of(union[weigh] // n, union[weigh] % n) >= needed
+        del small, small_codes, weigh
         for r, codes in enumerate(produced):
             keep = strong[np.searchsorted(union, codes)]
             reports[r].weak_pairs = int(len(codes) - keep.sum())

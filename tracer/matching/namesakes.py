@@ -303,6 +303,7 @@ def cluster_with_namesakes(table: RecordTable, left: np.ndarray, right: np.ndarr
                      & ~contact)
 
     identifier = full_identifiers(table)
+    codes = {name: table.codes(name) for name in ("dob", "ssn_last4", "suffix")}
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
         return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
@@ -311,7 +312,8 @@ def cluster_with_namesakes(table: RecordTable, left: np.ndarray, right: np.ndarr
                              allowed=allowed[evidence], dob_year=table.column("dob_year"),
                              identifier=identifier,
                              isolated=isolated, link_threshold=threshold,
-                             bridge_strength=bridge_strength, report=report)
+                             bridge_strength=bridge_strength, report=report,
+                             codes=codes)
 
     labels = clusters(isolated)
     # A record with no hard identifier that reached, through others, a cluster holding a

@@ -66,6 +66,11 @@ class ResolveConfig:
     #: blocked pairs need ``log2(records) + evidence_margin`` bits of exact agreement
     #: (:mod:`.evidence`); None compares every blocked pair
     evidence_margin: float | None = DEFAULT_MARGIN
+    #: leave households (first names that disagree, nothing personal agreeing) out
+    #: before comparing every field: about 15 % fewer pairs to compare at 1M, but they
+    #: still count as evidence for the namesake and seam rules (F1 on our generator's
+    #: 100k: 0.9607 with, 0.9611 without), so off by default
+    drop_households: bool = False
 
 
 @dataclass
@@ -297,8 +302,10 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     step("block")
     comparisons = tuple(model.comparisons) if model is not None \
         else tuple(comparisons_for(table, extra, config.extra_groups))
-    left, right, known = _without_households(comparisons, extra, table, left, right,
-                                             rule_codes, report)
+    known = None
+    if config.drop_households:
+        left, right, known = _without_households(comparisons, extra, table, left, right,
+                                                 rule_codes, report)
     gammas = pair_levels(comparisons, table, left, right, known=known)
     step("compare")
     if model is None:
