@@ -252,7 +252,8 @@ def blocking_shares(result, person: np.ndarray) -> dict:
             "rules": out}
 
 
-def resolve_csv(path: Path, labels_out: Path, threshold: float | None) -> dict:
+def resolve_csv(path: Path, labels_out: Path, threshold: float | None,
+                evidence_margin: float | None = None) -> dict:
     """The timed tracer run (in its own process): read the CSV, resolve, write the
     clusters CSV as ``tracer resolve --out`` does, save labels.  Then, untimed, the
     guard check and the blocking report against the truth beside the CSV."""
@@ -264,6 +265,8 @@ def resolve_csv(path: Path, labels_out: Path, threshold: float | None) -> dict:
     config = ResolveConfig()
     if threshold is not None:
         config.threshold = threshold
+    if evidence_margin is not None:
+        config.evidence_margin = evidence_margin
     result = resolve_rows(rows, config)
     clock = time.perf_counter()
     ids = result.cluster_ids()
@@ -302,8 +305,8 @@ def _child(args: list[str]) -> dict:
 
 
 def run(n: int, seed: int, threshold: float | None, splink: bool,
-        rates: dict[str, float] | None = None, source: tuple[Path, Path] | None = None
-        ) -> dict:
+        rates: dict[str, float] | None = None, source: tuple[Path, Path] | None = None,
+        evidence_margin: float | None = None) -> dict:
     if source is not None:
         path = file_path(*source, n)
         run_name = path.stem
@@ -314,6 +317,8 @@ def run(n: int, seed: int, threshold: float | None, splink: bool,
     n = len(rows)
     labels_path = OUT / f"labels_tracer_{run_name}.npy"
     extra = ["--threshold", str(threshold)] if threshold is not None else []
+    if evidence_margin is not None:
+        extra += ["--evidence-margin", str(evidence_margin)]
     out = _child([__file__, "--resolve-csv", str(path), "--labels", str(labels_path), *extra])
     labels = np.load(labels_path)
     scores = evaluate(labels, truth)
@@ -350,6 +355,9 @@ def main(argv=None) -> int:
     parser.add_argument("--records", default="10000,100000")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--threshold", type=float)
+    parser.add_argument("--evidence-margin", type=float,
+                        help="turn on the term-frequency cap on blocked pairs "
+                             "(ResolveConfig.evidence_margin, bits; e.g. 2)")
     parser.add_argument("--splink", action="store_true", help="run Splink on the same data")
     parser.add_argument("--json")
     parser.add_argument("--rate", action="append", default=[], metavar="NAME=VALUE",
@@ -363,7 +371,8 @@ def main(argv=None) -> int:
     parser.add_argument("--labels", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.resolve_csv:
-        print(json.dumps(resolve_csv(Path(args.resolve_csv), Path(args.labels), args.threshold)))
+        print(json.dumps(resolve_csv(Path(args.resolve_csv), Path(args.labels), args.threshold,
+                                     args.evidence_margin)))
         return 0
     rates = {}
     for item in args.rate:
@@ -374,7 +383,7 @@ def main(argv=None) -> int:
     source = (args.file, args.truth) if args.file else None
     results = []
     for n in (int(x) for x in args.records.split(",")):
-        r = run(n, args.seed, args.threshold, args.splink, rates, source)
+        r = run(n, args.seed, args.threshold, args.splink, rates, source, args.evidence_margin)
         results.append(r)
         print(f"records {r['records']:>9,}  F1 {r['f1']:.4f} (P {r['precision']:.4f} R "
               f"{r['recall']:.4f})  {r['seconds']:.1f} s (CPU {r['cpu_seconds']:.1f} s, load "
