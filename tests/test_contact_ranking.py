@@ -212,3 +212,18 @@ def test_a_record_linked_by_name_and_place_only_is_worth_less():
 
 def test_the_prior_is_the_default_model():
     assert PRIOR.version == 0 and PRIOR.label == "contact model prior"
+
+
+@pytest.mark.parametrize("phone, offered", [
+    ("(217) 555-0101", ["+12175550101"]),
+    ("(795) 915-0695", []),          # area code 795 is not assigned: no one to call
+    ("123-456-7890", []),
+])
+def test_only_a_dialable_number_is_a_contact(phone, offered):
+    """Resolve compares an undialable number's digits (test_matching_resolve.py); as a
+    contact it is nothing: ranking offers only numbers that can be dialed."""
+    contacts = ranked([debtor(rec("1", phone=phone, phone_type="mobile", street="12 Oak St",
+                                  zip="62704", city="Springfield", state="IL",
+                                  first_seen="2024-01-05"))])
+    assert [c.value for c in of_kind(contacts, "phone")] == offered
+    assert of_kind(contacts, "address")

@@ -132,3 +132,61 @@ def test_records_that_differ_in_one_field_are_no_copies():
     left, right, _report = candidate_pairs(table, rules_for(table, PEOPLE_RULES), max_block=20)
     phone = table.codes("phone")
     assert len(left) == 58 and all(phone[a] == phone[b] for a, b in zip(left, right))
+
+
+JAYS = ("James", "Jared", "Julian", "Jerome", "Jasper", "Jonas")
+
+
+def _crowd() -> tuple[RecordTable, dict]:
+    """20,000 JAMESes in ZIP area 627 (enough records for the term-frequency cap): 298
+    J. SMITHs born 1970 of six first names, two JAMES SMITH copies of one man (full DOB and
+    address), two
+    JAMES SMITHs born 1971 in two ZIPs, the rest other surnames, DOBs, streets."""
+    rng = np.random.default_rng(7)
+    rows, named = [], {}
+
+    def add(name, **row):
+        named[name] = len(rows)
+        rows.append(dict({"record_id": name, "first_name": "James"}, **row))
+
+    for i in range(298):
+        add(f"s{i}", last_name="Smith", dob="1970", zip=f"627{i % 100:02d}",
+            first_name=JAYS[i % len(JAYS)])
+    for copy in ("copy1", "copy2"):
+        add(copy, last_name="Smith", dob="1970-03-14", street="41 Birch Ln", zip="62704")
+    for i in range(2):
+        add(f"pair{i}", last_name="Smith", dob="1971", zip=f"627{10 + i}")
+    letters = np.array(list("BCDFGHJKLMNPRSTVWZ"))
+    while len(rows) < 20_000:
+        surname = "".join(rng.choice(letters, 3)) + "ex" + "".join(rng.choice(letters, 3))
+        add(f"f{len(rows)}", last_name=surname, zip=f"627{rng.integers(0, 100):02d}",
+            dob=f"{rng.integers(1940, 2000)}-{rng.integers(1, 13):02d}-{rng.integers(1, 29):02d}",
+            street=f"{len(rows)} Oak St")
+    return RecordTable.from_rows(rows, workers=1), named
+
+
+def test_the_term_frequency_cap_drops_strangers_of_a_common_name_and_keeps_evidence():
+    """A JAMES and a JARED SMITH born the same year are what strangers look like in a
+    file of 20,000: their block's pairs are weighed and dropped, while the two copies
+    that share a full DOB and an address stay, and so does a pair alone in its block
+    (such pairs grow with the records, not their square) and a pair of namesakes in one
+    ZIP area (the Jr/Sr rules weigh them)."""
+    from tracer.matching.blocking import SMALL_BLOCK
+
+    table, named = _crowd()
+    rules = rules_for(table, PEOPLE_RULES)
+    left, right, report = candidate_pairs(table, rules, evidence_margin=2.0)
+    got = set(zip(left.tolist(), right.tolist()))
+    pair = lambda a, b: tuple(sorted((named[a], named[b])))       # noqa: E731
+    assert pair("copy1", "copy2") in got
+    assert SMALL_BLOCK >= 2
+    assert pair("pair0", "pair1") in got
+    big = next(r for r in report.rules if r.label == "surname phonetic + birth year")
+    assert big.weak_pairs > 30_000                       # of 300 * 299 / 2 = 44,850
+    strangers = [pair(f"s{i}", f"s{j}") in got for i in range(60) for j in range(i + 1, 60)
+                 if i % len(JAYS) != j % len(JAYS)]
+    assert sum(strangers) < len(strangers) / 20
+    assert all(pair(f"s{i}", f"s{j}") in got for i in range(60) for j in range(i + 1, 60)
+               if i % len(JAYS) == j % len(JAYS))
+    uncapped = candidate_pairs(table, rules, evidence_margin=None)[2]
+    assert report.total < uncapped.total - 30_000

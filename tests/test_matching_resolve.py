@@ -557,3 +557,23 @@ def test_a_cp1252_name_far_down_the_file_is_read_as_cp1252(tmp_path):
         source.close()
     assert source.encoding == "cp1252"
     assert (last["first_name"], last["last_name"]) == ("Ren\u00e9e", "O\u2019Brien")
+
+
+@pytest.mark.parametrize("one, other, level", [
+    ("(795) 915-0695", "+1 795.915.0695", "exact"),   # area code 795 is not assigned
+    ("123-456-7890", "(123) 456 7890", "exact"),      # nor is 123
+    ("(795) 915-0695", "795-915-0696", "else"),       # undialable, and not the same
+    ("(795) 915-0695", "217-555-0134", "else"),       # one dialable, one not
+    ("(795) 915-0695", "555-0134", "null"),           # seven digits: nothing to compare
+])
+def test_undialable_phones_are_compared_by_their_digits(one, other, level):
+    """A number nobody can dial is still ten digits two records share or not: resolve
+    compares them (only contact ranking needs a number that can be called)."""
+    base = dict(first_name="Orla", last_name="Penhallow", street="7 Quay Rd",
+                city="Springfield", state="IL", zip="62704")
+    rows = [dict(base, record_id="1", phone=one), dict(base, record_id="2", phone=other)]
+    result = resolve_rows(rows, ResolveConfig())
+    [pair] = list(result.pair_rows(min_probability=0.0))
+    assert pair["phone"] == level
+    bf = pair["phone_bf"]
+    assert (bf > 0) if level == "exact" else (bf < 0) if level == "else" else (bf == 0)

@@ -261,6 +261,53 @@ def test_normalize_phone_rejects(text, problem):
     assert any(problem in p for p in result.problems), result.problems
 
 
+@pytest.mark.parametrize("text, undialable", [
+    ("779-907-5660", None),                        # assigned: a contact (e164)
+    ("17959150695", "+17959150695"),               # area code 795 is not assigned
+    ("(123) 456-7890", "+11234567890"),            # nor is 123
+    ("555-0123", None),                            # seven digits: no area code at all
+    ("21755", None), ("1-800-FLOWERS", None),
+])
+def test_an_undialable_number_is_still_its_digits(text, undialable):
+    """Only a contact needs a number someone can dial; as evidence that two records
+    share a number, ten digits agree or not whether or not the area code is assigned."""
+    result = normalize_phone(text)
+    assert result.undialable == undialable
+    assert result.digits == (result.e164 or undialable)
+    if undialable:
+        assert result.e164 is None and result.line_type is None
+        assert any("invalid phone number" in p for p in result.problems)
+
+
+_SEPARATED = st.sampled_from(["{a}{b}{c}", "{a}-{b}-{c}", "({a}) {b}-{c}", "{a}.{b}.{c}",
+                              "+1 {a} {b} {c}", "1-{a}-{b}-{c}", "1{a}{b}{c}",
+                              "+1 ({a})    {b} - {c}", "{a} .-. {b}     {c}", "1 . {a}{b}{c}"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(area=st.integers(0, 999), exchange=st.integers(0, 999), line=st.integers(0, 9999),
+       shape=_SEPARATED, declared=st.sampled_from([None, "mobile", "landline", "voip", "pager"]))
+def test_ten_nanp_digits_skip_the_parser_with_its_answer(area, exchange, line, shape,
+                                                         declared):
+    """The parser-free NANP path gives phonenumbers' own answer on the text as given,
+    valid or not."""
+    from tracer.matching.normalize import phones
+
+    text = shape.format(a=f"{area:03d}", b=f"{exchange:03d}", c=f"{line:04d}")
+    fast = normalize_phone(text, declared_type=declared)
+    saved = phones._NANP
+    phones._NANP = []
+    phones._normalize.cache_clear()
+    try:
+        slow = phones._normalize(text, "US", declared or "")     # the parser, on the text
+    finally:
+        phones._NANP = saved
+        phones._normalize.cache_clear()
+    assert fast == slow
+    if fast.undialable:       # the problem quotes the text as redact() would
+        assert fast.problems[-1] == f"invalid phone number '{redact(text)}'"
+
+
 def test_unknown_declared_phone_type_is_reported():
     result = normalize_phone("2175550123", declared_type="pager")
     assert result.e164 == "+12175550123" and result.line_type == "unknown"
@@ -442,3 +489,28 @@ def test_other_scripts_are_spelt_in_latin_letters(kwargs, first, last):
                           kwargs.get("full_name"))
     assert (name.first, name.last) == (first, last)
     assert bool(name.problems) is (first is None)
+
+
+def test_the_region_table_by_prefix_walks_the_regions_phonenumbers_would():
+    """``_nanp_type`` looks regions up by the number's first digits (``_BY_PREFIX``);
+    every area code, with exchanges that reach the Caribbean and Dominican leads, gets the
+    answer of walking every NANP region in ``region_code_for_number`` order."""
+    from phonenumbers import PhoneNumberType
+
+    from tracer.matching.normalize import phones
+
+    def walk(national):
+        for region in phones._NANP:
+            if region.lead is None:
+                kind = region.kind(national)
+                if kind != PhoneNumberType.UNKNOWN:
+                    return kind
+            elif region.lead.match(national):
+                return region.kind(national)
+        return PhoneNumberType.UNKNOWN
+
+    assert phones._BY_PREFIX is not None
+    for area in range(200, 1000):
+        for rest in ("1234567", "4620123", "5550134", "0019876", "9990000"):
+            national = f"{area:03d}{rest}"
+            assert phones._nanp_type(national) == walk(national), national

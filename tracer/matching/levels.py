@@ -347,11 +347,17 @@ def comparison_levels(comp: Comparison, table: RecordTable, left: np.ndarray,
 
 
 def pair_levels(comparisons: Sequence[Comparison], table: RecordTable, left: np.ndarray,
-                right: np.ndarray, *, chunk: int = 2_000_000) -> np.ndarray:
-    """int8 matrix (pairs x comparisons) of level indices, computed in chunks."""
+                right: np.ndarray, *, chunk: int = 2_000_000,
+                known: dict[int, np.ndarray] | None = None) -> np.ndarray:
+    """int8 matrix (pairs x comparisons) of level indices, computed in chunks;
+    ``known`` holds the levels of some comparisons (by index) already computed."""
     out = np.empty((len(left), len(comparisons)), dtype=np.int8)
+    known = known or {}
+    for c, levels in known.items():
+        out[:, c] = levels
     for start in range(0, len(left), chunk):
         sl = slice(start, start + chunk)
         for c, comp in enumerate(comparisons):
-            out[sl, c] = comparison_levels(comp, table, left[sl], right[sl])
+            if c not in known:
+                out[sl, c] = comparison_levels(comp, table, left[sl], right[sl])
     return out

@@ -208,7 +208,8 @@ _FAST_WORD = re.compile(r"[A-Z]{2,}|\d+(?:ST|ND|RD|TH)")
 
 
 def _fast_street(text: str):
-    """``NUMBER [DIR] NAME [NAME] SUFFIX`` without usaddress (~120 µs saved per new line).
+    """``NUMBER [DIR] NAME [NAME] SUFFIX [UNIT NUMBER]`` without usaddress (~120 µs saved
+    per new line).
 
     Only lines whose every word is unambiguous take this path: a house number of digits,
     an optional one-word directional, one or two name words that are not themselves a
@@ -216,6 +217,13 @@ def _fast_street(text: str):
     usaddress; tests/test_matching_normalize_fast.py checks both paths agree.
     """
     words = text.split()
+    unit = None
+    if len(words) >= 5 and words[-2] in _FAST_UNITS and _FAST_UNIT_ID.fullmatch(words[-1]):
+        # "... APT 309", "... SUITE 007", "... # 564": a numbered unit at the end
+        unit, unit_problem = _unit(f"{words[-2]} {words[-1]}")
+        if unit_problem:
+            return None
+        words = words[:-2]
     if not 3 <= len(words) <= 5 or not words[0].isdigit() or len(words[0]) > 6:
         return None
     number, *middle, last = words
@@ -237,7 +245,12 @@ def _fast_street(text: str):
     core = " ".join(middle)
     line = " ".join(filter(None, (number, pre_dir, core, suffix)))
     key_core = " ".join(_ORDINAL_WORDS.get(word, word) for word in middle)
-    return line, None, f"{number}|{key_core}", ("", "", ""), ()
+    return line, unit, f"{number}|{key_core}", ("", "", ""), ()
+
+
+#: Unit words the fast path reads before a number (as usaddress does there).
+_FAST_UNITS = frozenset({"APT", "APARTMENT", "STE", "SUITE", "UNIT", "#"})
+_FAST_UNIT_ID = re.compile(r"\d{1,6}[A-Z]?")
 
 
 #: Words usaddress reads as something other than a street name in this position.
