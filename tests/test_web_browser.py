@@ -102,6 +102,10 @@ def test_collector_traces_accepts_and_undoes(browser, server, shots):
     page.click(f"text={MOVED_ACCOUNT}")
     page.wait_for_url(f"**/accounts/{MOVED_ACCOUNT}")
     assert "6017 MAPLE RD" in page.inner_text("main")          # the address before, restored
+    page.click("text=Sources")
+    page.wait_for_url("**/sources")
+    assert "imported_records" in page.inner_text("#sources")
+    shots(page, "sources")
     assert errors == []
 
 
@@ -149,6 +153,10 @@ def test_compliance_reviews_a_lookup(browser, server, shots):
     for event in ("lookup_requested", "decision", "source_query", "candidates_ranked"):
         assert event in trail
     assert "password" in trail and "claimed" not in trail
+    page.check("input[value=ok]")
+    page.fill("#note", "purpose and justification fit the account notes")
+    page.click("#record-finding")
+    page.wait_for_selector("#trail >> text=review_finding")
     shots(page, "trail")
     page.click("text=Chain")
     page.wait_for_url("**/review/chain")

@@ -12,7 +12,7 @@ import sqlite3
 import pytest
 import requests
 
-from tracer.demo import BANKRUPT_ACCOUNT, COLLECTOR, MOVED_ACCOUNT
+from tracer.demo import BANKRUPT_ACCOUNT, COLLECTOR, MOVED_ACCOUNT, SUPERVISOR
 from tracer.demo.team import COMPLIANCE
 from web_server import LOCKED, OTHER, OTHERS_ACCOUNT, csrf, sign_in, start
 
@@ -301,3 +301,90 @@ def test_openapi_describes_the_api(server):
             "/api/attachments/{attachment_id}/undo", "/api/audit/lookups",
             "/api/tokens"} <= paths
     assert all(p.startswith("/api/") for p in paths)
+
+
+def test_sources_page_shows_health_from_the_trail(server, collector, traced):
+    page = collector.get(server.url + "/sources")
+    assert page.ok and "imported_records" in page.text
+    health = {s["name"]: s["health"] for s in collector.get(server.url + "/api/sources").json()}
+    assert health["imported_records"]["calls"] >= 1
+    assert health["imported_records"]["errors"] == 0
+
+
+def test_findings_are_recorded_but_never_on_ones_own_lookup(server, collector, traced):
+    reviewer = server.session(COMPLIANCE)
+    headers = {"X-CSRF-Token": csrf(reviewer, server.url)}
+    made = reviewer.post(server.url + f"/api/audit/lookups/{traced}/findings",
+                         json={"finding": "ok", "note": "purpose fits the notes"},
+                         headers=headers)
+    assert made.ok, made.text
+    entries = reviewer.get(server.url + f"/api/audit/lookups/{traced}").json()["entries"]
+    finding = [e for e in entries if e["event"] == "review_finding"]
+    assert finding and finding[-1]["actor"] == COMPLIANCE
+    assert finding[-1]["actor_auth"] == "password"
+    # a collector may not record one at all
+    assert collector.post(server.url + f"/api/audit/lookups/{traced}/findings",
+                          json={"finding": "ok", "note": "mine"},
+                          headers={"X-CSRF-Token": csrf(collector, server.url)}
+                          ).status_code == 403
+    # a supervisor reviews others' lookups, never their own
+    supervisor = server.session(SUPERVISOR)
+    headers = {"X-CSRF-Token": csrf(supervisor, server.url)}
+    own = supervisor.post(server.url + "/api/trace", headers=headers, json={
+        "account_id": "DEMO-1004", "purpose": "collect-debt", "reason": REASON}).json()
+    refused = supervisor.post(server.url + f"/api/audit/lookups/{own['lookup_id']}/findings",
+                              json={"finding": "ok", "note": "looks fine to me"},
+                              headers=headers)
+    assert refused.status_code == 403 and "self_review" in refused.text
+    assert supervisor.post(server.url + f"/api/audit/lookups/{traced}/findings",
+                           json={"finding": "issue", "note": "reason too thin"},
+                           headers=headers).ok
+
+
+@pytest.mark.filterwarnings("ignore:Using `httpx` with `starlette.testclient`")
+def test_an_unexpected_error_is_one_masked_line_and_a_plain_500(tmp_path):
+    """Whatever breaks inside a handler: the browser gets a plain 500, the log one
+    masked line, no traceback."""
+    import logging
+
+    from starlette.testclient import TestClient
+
+    from tracer.web import create_app
+
+    app = create_app(tmp_path / "none.db")
+
+    @app.get("/boom")
+    def boom():
+        raise RuntimeError("SSN 912-34-5678 in a message")
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logging.getLogger("tracer.web").addHandler(handler)
+    try:
+        response = TestClient(app, raise_server_exceptions=False).get("/boom")
+    finally:
+        logging.getLogger("tracer.web").removeHandler(handler)
+    assert response.status_code == 500 and "912-34" not in response.text
+    assert response.headers["cache-control"] == "no-store"
+    text = " ".join(r.getMessage() for r in records)
+    assert "RuntimeError" in text and "912-34-5678" not in text
+
+
+def test_worklist_marks_what_changed_since_my_last_visit(server):
+    from tracer.accounts import assign_account
+    from tracer.workspace import open_workspace
+    first = server.session(OTHER)
+    assert first.get(server.url + "/worklist").ok
+    ws = open_workspace(server.db)
+    try:
+        assign_account(ws, SUPERVISOR, "DEMO-1009", OTHER, reason="test: new work")
+    finally:
+        ws.close()
+    second = server.session(OTHER)
+    work = second.get(server.url + "/api/worklist", params={"since": "2000-01-01"}).json()
+    assert {a["account_id"]: a["new"] for a in work["assigned"]} == {
+        OTHERS_ACCOUNT: True, "DEMO-1009": True}              # the API takes its own since
+    page = second.get(server.url + "/worklist").text
+    row = re.search(r'<tr class="new">\s*<td><a href="/accounts/DEMO-1009">', page)
+    assert row, "the newly assigned account is marked new"
+    assert not re.search(r'<tr class="new">\s*<td><a href="/accounts/DEMO-1006">', page)

@@ -15,9 +15,11 @@ class TeamOperations:
     user_id: str | None
 
     # -- a collector's screens -------------------------------------------------------------
-    def worklist(self, *, status: str | None = None) -> dict[str, list[dict[str, Any]]]:
+    def worklist(self, *, status: str | None = None,
+                 since: str | None = None) -> dict[str, list[dict[str, Any]]]:
+        """Assigned and unassigned accounts; those changed after ``since`` marked new."""
         from ..casework import worklist
-        return worklist(self.store, self.user_id, status=status)
+        return worklist(self.store, self.user_id, status=status, since=since)
 
     def account_activity(self, account_id: str) -> dict[str, Any]:
         from ..casework import account_activity
@@ -62,6 +64,10 @@ class TeamOperations:
         from ..consent.review_desk import trail
         return trail(self.store, self.user_id, lookup_id)
 
+    def review_finding(self, lookup_id: str, finding: str, note: str) -> int:
+        from ..consent.review_desk import record_finding
+        return record_finding(self.store, self.user_id, lookup_id, finding, note)
+
     def chain_status(self) -> dict[str, Any]:
         from ..consent.review_desk import chain_status
         return chain_status(self.store, self.user_id)
@@ -69,6 +75,22 @@ class TeamOperations:
     def may_review(self) -> bool:
         from ..consent.review_desk import may_review
         return may_review(self.store, self.user_id)
+
+    # -- the data team's view ---------------------------------------------------------------
+    def sources_overview(self, *, since: str | None = None) -> list[dict[str, Any]]:
+        """Every registered source (kind, enabled or why not, purposes) with its health
+        from the audit trail (calls, errors, p50/p95 latency, hit rate, coverage), as
+        `tracer sources list` and `sources health` show them."""
+        from ..consent.users import require_user
+        from ..sources.health import source_health
+        from ..sources.record_store import RecordStore
+        from ..sources.registry import SourceRegistry
+        require_user(self.store, self.user_id)
+        health = source_health(self.store, since=since)
+        registry = SourceRegistry(RecordStore(self.store))
+        return [{**info.to_dict(), "disabled_reason": None if info.enabled
+                 else info.disabled_reason, "health": health.get(info.name)}
+                for info in sorted(registry.infos(), key=lambda i: i.name)]
 
     # -- API tokens (one's own) -----------------------------------------------------------------
     def tokens(self) -> list[dict[str, Any]]:

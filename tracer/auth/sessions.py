@@ -27,6 +27,8 @@ class WebSession:
     user: dict
     created_at: str
     purpose: str | None
+    #: when this user was last seen in an earlier session ("new since I last looked")
+    previous_visit: str | None = None
 
 
 def _iso(moment: datetime) -> str:
@@ -71,7 +73,8 @@ def session_for(ws, secret: str | None, *, idle: timedelta = IDLE) -> WebSession
         return None
     with ws.unit_of_work(write=True) as uow:
         uow.credentials.touch_session(key, at=_iso(now))
-    return WebSession(user, row["created_at"], row["purpose"])
+        previous = uow.credentials.previous_visit(user["id"], row["created_at"])
+    return WebSession(user, row["created_at"], row["purpose"], previous)
 
 
 def csrf_for(ws, secret: str) -> str:

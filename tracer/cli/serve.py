@@ -54,10 +54,11 @@ def serve_cmd(ctx, host: str, port: int, db_option: str | None,
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(MaskingFilter())
     handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-    access = logging.getLogger("tracer.web.access")
-    access.handlers[:] = [handler]
-    access.setLevel(logging.INFO)
-    access.propagate = False
+    for name, level in (("tracer.web.access", logging.INFO), ("tracer.web", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
     console.print(f"tracer serving {db} on http://{host}:{port}/ (Ctrl-C stops)")
     try:
         # uvicorn's own access log would print query strings: ours prints paths only.

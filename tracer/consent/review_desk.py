@@ -15,7 +15,7 @@ from ..models import Reason
 from ..audit.trail import AuditTrail
 from .authorization import Verdict
 from .authorizer import Authorizer
-from .review import REVIEWER_ROLES, lookup_trail, list_lookups
+from .review import FINDINGS, REVIEWER_ROLES, add_finding, lookup_trail, list_lookups
 from .users import get_user, require_user
 
 PAGE = 50
@@ -58,6 +58,27 @@ def trail(ws, user_id: str, lookup_id: str) -> list[dict[str, Any]]:
     """Every audit entry of one lookup, in order."""
     require_reviewer(ws, user_id, "review-trail")
     return lookup_trail(ws, lookup_id)
+
+
+def record_finding(ws, user_id: str, lookup_id: str, finding: str, note: str) -> int:
+    """A reviewer's finding (ok / issue, with a note) on someone else's lookup: nobody
+    reviews their own (an audited ``self_review`` denial).  Returns the entry's seq."""
+    from ..errors import InputError
+    reviewer = require_reviewer(ws, user_id, "review-finding")
+    if finding not in FINDINGS:
+        raise InputError(f"a finding is one of {', '.join(FINDINGS)}, not {finding!r}")
+    if not (note or "").strip():
+        raise InputError("say what you found: a finding needs a note")
+    requested = [e for e in lookup_trail(ws, lookup_id) if e["event"] == "lookup_requested"]
+    if requested and requested[0]["actor"] == reviewer["id"]:
+        auth = Authorizer(ws)
+        verdict = Verdict("review-finding", False, (Reason(
+            "self_review", "nobody reviews their own lookup: ask another reviewer"),),
+            auth.policy.version)
+        auth.record_denial(verdict, reviewer["id"], requested[0]["account_id"], lookup_id)
+        raise AccessDenied(f"user {reviewer['id']!r} may not do this: {verdict.text} "
+                           "(self_review)", verdict)
+    return add_finding(ws, lookup_id, finding, note.strip(), reviewer=reviewer["id"])
 
 
 def chain_status(ws, user_id: str) -> dict[str, Any]:

@@ -28,6 +28,11 @@ class ContactRef(BaseModel):
     note: str = Field("", max_length=500)
 
 
+class FindingRequest(BaseModel):
+    finding: str = Field(examples=["ok", "issue"])
+    note: str = Field(max_length=2000)
+
+
 class TokenRequest(BaseModel):
     label: str = Field("script", max_length=80)
 
@@ -45,8 +50,10 @@ def me(who: Identity = Depends(identity)):
 
 
 @router.get("/worklist")
-def worklist(status: str | None = None, s: Session = Depends(session)):
-    return s.worklist(status=status)
+def worklist(status: str | None = None, since: str | None = None,
+             s: Session = Depends(session)):
+    """``since`` (an ISO time) marks accounts changed after it ``new``."""
+    return s.worklist(status=status, since=since)
 
 
 @router.get("/accounts/{account_id}")
@@ -97,9 +104,19 @@ def audit_trail(lookup_id: str, s: Session = Depends(session)):
     return {"lookup_id": lookup_id, "entries": s.review_trail(lookup_id)}
 
 
+@router.post("/audit/lookups/{lookup_id}/findings")
+def audit_finding(lookup_id: str, body: FindingRequest, s: Session = Depends(session)):
+    return {"seq": s.review_finding(lookup_id, body.finding, body.note)}
+
+
 @router.get("/audit/chain")
 def audit_chain(s: Session = Depends(session)):
     return s.chain_status()
+
+
+@router.get("/sources")
+def sources(since: str | None = None, s: Session = Depends(session)):
+    return s.sources_overview(since=since)
 
 
 @router.get("/tokens")

@@ -40,6 +40,7 @@ class Identity:
     purpose: str | None = None
     csrf: str = ""
     reviewer: bool = False           # offer the reviewer's pages (they check again)
+    previous_visit: str | None = None  # the end of this user's previous session
 
     @property
     def user_id(self) -> str:
@@ -74,7 +75,8 @@ def _credentials(ws, request: Request) -> Identity | None:
     live = session_for(ws, secret, idle=request.app.state.idle)
     if live is None:
         return None
-    return Identity(live.user, "password", secret, live.purpose, csrf_for(ws, secret))
+    return Identity(live.user, "password", secret, live.purpose, csrf_for(ws, secret),
+                    previous_visit=live.previous_visit)
 
 
 async def identity(request: Request, ws=Depends(workspace)) -> Identity:

@@ -113,8 +113,9 @@ def choose_purpose(code: str = Form(...), who: Identity = Depends(identity),
 @router.get("/worklist")
 def worklist_page(request: Request, status: str | None = None,
                   who: Identity = Depends(identity), s: Session = Depends(session)):
-    work = s.worklist(status=status or None)
-    return page(request, who, "worklist.html", {"work": work, "status": status or ""})
+    work = s.worklist(status=status or None, since=who.previous_visit)
+    return page(request, who, "worklist.html", {"work": work, "status": status or "",
+                                                "since": who.previous_visit})
 
 
 @router.get("/accounts/{account_id}")
@@ -179,6 +180,14 @@ def reject(lookup_id: str, ref: str = Form(...), note: str = Form(""),
 def undo(attachment_id: int, s: Session = Depends(session)):
     made, _restored = s.undo(attachment_id)
     return see(f"/lookups/{made['lookup_id']}")
+
+
+# -- the data team's view ----------------------------------------------------------------------
+
+@router.get("/sources")
+def sources_page(request: Request, who: Identity = Depends(identity),
+                 s: Session = Depends(session)):
+    return page(request, who, "sources.html", {"sources": s.sources_overview()})
 
 
 # -- API tokens -------------------------------------------------------------------------------

@@ -3,7 +3,8 @@ the chain's status.  Who may read them is decided by tracer.consent.review_desk.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
 
 from ..app import Session
 from .identity import Identity, identity, session
@@ -27,6 +28,13 @@ def trail(request: Request, lookup_id: str, who: Identity = Depends(identity),
           s: Session = Depends(session)):
     entries = s.review_trail(lookup_id)
     return page(request, who, "trail.html", {"lookup_id": lookup_id, "entries": entries})
+
+
+@router.post("/review/lookups/{lookup_id}/finding")
+def finding(lookup_id: str, finding: str = Form(...), note: str = Form(""),
+            s: Session = Depends(session)):
+    s.review_finding(lookup_id, finding, note)
+    return RedirectResponse(f"/review/lookups/{lookup_id}", status_code=303)
 
 
 @router.get("/review/chain")

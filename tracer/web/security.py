@@ -53,6 +53,19 @@ class SecurityHeaders:
 
         try:
             await self.app(scope, receive, send_with_headers)
+        except Exception as exc:
+            # tracer's bug, not the visitor's: one masked line in the log; no traceback
+            # (its messages could carry personal data), none to the browser either.
+            from ..privacy import mask_text
+            logging.getLogger("tracer.web").error(
+                "unexpected %s on %s %s: %s", type(exc).__name__, scope.get("method"),
+                path, mask_text(str(exc))[:300])
+            if status["code"]:
+                raise
+            await send_with_headers({"type": "http.response.start", "status": 500,
+                                     "headers": [(b"content-type", b"text/plain")]})
+            await send_with_headers({"type": "http.response.body",
+                                     "body": b"something failed on the server; it is logged"})
         finally:
             client = (scope.get("client") or ("-",))[0]
             access_log.info("%s %s %s %d %.0fms", client, scope.get("method"), path,

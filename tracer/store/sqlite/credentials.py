@@ -95,6 +95,11 @@ class SqliteCredentials:
         self.conn.execute("UPDATE web_sessions SET closed_at = ? WHERE user_id = ?"
                           " AND closed_at IS NULL", (at, user_id))
 
+    def previous_visit(self, user_id: str, before: str) -> str | None:
+        """When the user was last seen in a session opened before ``before``."""
+        return self.conn.execute("SELECT max(last_seen) FROM web_sessions WHERE user_id = ?"
+                                 " AND created_at < ?", (user_id, before)).fetchone()[0]
+
     # -- API tokens ---------------------------------------------------------------------------
     def add_token(self, token_id: str, user_id: str, key: str, label: str, *, at: str) -> None:
         self.conn.execute("INSERT INTO api_tokens (token_id, user_id, token_hash, label,"
