@@ -388,3 +388,15 @@ def test_worklist_marks_what_changed_since_my_last_visit(server):
     row = re.search(r'<tr class="new">\s*<td><a href="/accounts/DEMO-1009">', page)
     assert row, "the newly assigned account is marked new"
     assert not re.search(r'<tr class="new">\s*<td><a href="/accounts/DEMO-1006">', page)
+
+
+def test_worklist_is_mine_and_unassigned_only_on_request(server, collector):
+    work = collector.get(server.url + "/api/worklist").json()
+    assert {a["account_id"] for a in work["assigned"]} == {MOVED_ACCOUNT, BANKRUPT_ACCOUNT,
+                                                          "DEMO-1004"}
+    assert work["unassigned"] == [] and work["unassigned_total"] == 0
+    wider = collector.get(server.url + "/api/worklist", params={"unassigned": "true"}).json()
+    free = sql(server, "SELECT count(*) FROM accounts WHERE assigned_to IS NULL")[0][0]
+    assert wider["unassigned_total"] == len(wider["unassigned"]) == free
+    assert all(a["assigned_to"] is None for a in wider["unassigned"])
+    assert OTHERS_ACCOUNT not in {a["account_id"] for a in wider["assigned"] + wider["unassigned"]}

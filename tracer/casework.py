@@ -16,25 +16,38 @@ from .models import ContactPoint
 
 
 
-def worklist(ws, user_id: str, *, status: str | None = None,
-             since: str | None = None) -> dict[str, list[dict[str, Any]]]:
-    """The accounts assigned to the user and the unassigned ones they may take, each with
-    its last lookup; ``since`` marks those changed after it (new since I last looked)."""
-    rows = list_accounts(ws, user_id)
+#: At most this many unassigned accounts are listed (a portfolio may hold 100k).
+UNASSIGNED_SHOWN = 200
+
+
+def _quoted(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def worklist(ws, user_id: str, *, status: str | None = None, since: str | None = None,
+             unassigned: bool = False) -> dict[str, Any]:
+    """The accounts assigned to the user (and, with ``unassigned``, the first
+    :data:`UNASSIGNED_SHOWN` unassigned ones they may take), each with its last lookup;
+    ``since`` marks those changed after it (new since I last looked).  Selected in SQL
+    by the filter language, then each one decided by ``read-account``."""
+    condition = f"assigned_to = {_quoted(user_id)}"
+    if status:
+        condition += f" and status = {_quoted(status)}"
+    rows = list_accounts(ws, user_id, condition)
+    free: list[dict[str, Any]] = []
+    if unassigned:
+        free = list_accounts(ws, user_id, "assigned_to is null" + (
+            f" and status = {_quoted(status)}" if status else ""))
+    shown = free[:UNASSIGNED_SHOWN]
     with ws.unit_of_work() as uow:
-        last = uow.casework.last_lookups([r["account_id"] for r in rows])
+        last = uow.casework.last_lookups([r["account_id"] for r in rows + shown])
         changed = uow.casework.updated_since(since) if since else set()
-    out: dict[str, list[dict[str, Any]]] = {"assigned": [], "unassigned": []}
-    for row in rows:
-        if status and row["status"] != status:
-            continue
-        row = {**row, "last_lookup": last.get(row["account_id"]),
-               "new": row["account_id"] in changed}
-        if row["assigned_to"] == user_id:
-            out["assigned"].append(row)
-        elif not row["assigned_to"]:
-            out["unassigned"].append(row)
-    return out
+
+    def item(row):
+        return {**row, "last_lookup": last.get(row["account_id"]),
+                "new": row["account_id"] in changed}
+    return {"assigned": [item(r) for r in rows], "unassigned": [item(r) for r in shown],
+            "unassigned_total": len(free)}
 
 
 def account_activity(ws, user_id: str, account_id: str) -> dict[str, Any]:

@@ -15,11 +15,12 @@ class TeamOperations:
     user_id: str | None
 
     # -- a collector's screens -------------------------------------------------------------
-    def worklist(self, *, status: str | None = None,
-                 since: str | None = None) -> dict[str, list[dict[str, Any]]]:
-        """Assigned and unassigned accounts; those changed after ``since`` marked new."""
+    def worklist(self, *, status: str | None = None, since: str | None = None,
+                 unassigned: bool = False) -> dict[str, Any]:
+        """My accounts (and unassigned ones on request); changed after ``since``: new."""
         from ..casework import worklist
-        return worklist(self.store, self.user_id, status=status, since=since)
+        return worklist(self.store, self.user_id, status=status, since=since,
+                        unassigned=unassigned)
 
     def account_activity(self, account_id: str) -> dict[str, Any]:
         from ..casework import account_activity

@@ -50,10 +50,11 @@ def me(who: Identity = Depends(identity)):
 
 
 @router.get("/worklist")
-def worklist(status: str | None = None, since: str | None = None,
+def worklist(status: str | None = None, since: str | None = None, unassigned: bool = False,
              s: Session = Depends(session)):
-    """``since`` (an ISO time) marks accounts changed after it ``new``."""
-    return s.worklist(status=status, since=since)
+    """``since`` (an ISO time) marks accounts changed after it ``new``; ``unassigned``
+    adds the first unassigned accounts one may take."""
+    return s.worklist(status=status, since=since, unassigned=unassigned)
 
 
 @router.get("/accounts/{account_id}")

@@ -111,11 +111,13 @@ def choose_purpose(code: str = Form(...), who: Identity = Depends(identity),
 # -- worklist, account, trace -----------------------------------------------------------------
 
 @router.get("/worklist")
-def worklist_page(request: Request, status: str | None = None,
+def worklist_page(request: Request, status: str | None = None, unassigned: str = "",
                   who: Identity = Depends(identity), s: Session = Depends(session)):
-    work = s.worklist(status=status or None, since=who.previous_visit)
+    work = s.worklist(status=status or None, since=who.previous_visit,
+                      unassigned=bool(unassigned))
     return page(request, who, "worklist.html", {"work": work, "status": status or "",
-                                                "since": who.previous_visit})
+                                                "since": who.previous_visit,
+                                                "unassigned": bool(unassigned)})
 
 
 @router.get("/accounts/{account_id}")
