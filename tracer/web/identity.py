@@ -87,7 +87,7 @@ async def identity(request: Request, ws=Depends(workspace)) -> Identity:
         sent = request.headers.get("x-csrf-token")
         if sent is None and "form" in request.headers.get("content-type", ""):
             sent = (await request.form()).get("csrf_token")
-        if not sent or not hmac.compare_digest(str(sent), found.csrf):
+        if not sent or not hmac.compare_digest(str(sent).encode(), found.csrf.encode()):
             raise CsrfRefused()
     ws.actor_auth = found.via
     request.state.identity = found

@@ -65,7 +65,7 @@ def home(request: Request, who: Identity | None = Depends(maybe_identity)):
 def signin(request: Request, user: str = Form(""), password: str = Form(""),
            csrf_token: str = Form(""), ws=Depends(workspace)):
     expected = request.cookies.get(LOGIN_COOKIE, "")
-    if not expected or not secrets.compare_digest(expected, csrf_token):
+    if not expected or not secrets.compare_digest(expected.encode(), csrf_token.encode()):
         return render(request, "error.html", {"status": 403, "message":
                       "the sign-in form expired: reload the page and try again"},
                       status=403)
