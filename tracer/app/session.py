@@ -25,9 +25,10 @@ from ..consent.authorizer import Authorizer
 from ..consent.users import (add_user, deactivate_user, list_users, require_user,
                              require_user_manager)
 from ..errors import InputError
+from .team import TeamOperations
 
 
-class Session:
+class Session(TeamOperations):
     """``Session(store, user, settings)``: ``user`` is the acting user's id (``None`` for
     the set-up commands that need none), ``settings`` an optional mapping of overrides
     the operations read (kept as given: nothing is parsed at construction)."""
@@ -57,6 +58,17 @@ class Session:
     def deactivate_user(self, target: str) -> None:
         require_user_manager(self.store, self.user_id)
         deactivate_user(self.store, target, actor=self.user_id)
+
+    def may_set_password(self, target: str) -> None:
+        """One's own password, or anyone's for a user manager (InputError otherwise)."""
+        if self.user_id != target:
+            require_user_manager(self.store, self.user_id, adding=True)
+
+    def set_password(self, target: str, password: str) -> None:
+        """Set ``target``'s sign-in password (argon2id; tracer.auth), audited."""
+        from ..auth import set_password
+        self.may_set_password(target)
+        set_password(self.store, target, password, actor=self.user_id)
 
     def users(self) -> list[dict[str, Any]]:
         return list_users(self.store)

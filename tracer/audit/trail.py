@@ -61,6 +61,12 @@ EVENT_TYPES = {
     "access_denied": "the authorization policy refused an action: action, reasons, settings",
     "settings_changed": "a command ran under other policy, purposes or sources settings: old and new digests",
     "consent_recorded": "consent for a channel was granted or revoked",
+    "password_set": "a user's sign-in password was set (its hash is never in the trail)",
+    "signed_in": "a user proved their password to the team server (from which address)",
+    "sign_in_refused": "a sign-in was refused: wrong password, unknown user or lockout",
+    "signed_out": "a user ended their web session",
+    "api_token_created": "a user made an API token for scripts (its id and label)",
+    "api_token_revoked": "a user revoked one of their API tokens",
 }
 
 

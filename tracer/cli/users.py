@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import sys
+from getpass import getpass
 
 import click
 from rich.table import Table
 
 from ..app import Session
 from ..consent.users import ROLES
+from ..errors import InputError
 from ._common import console, user_option, with_workspace
 
 
@@ -40,6 +43,28 @@ def users_deactivate(ws, target: str, user_id: str | None) -> None:
     of a supervisor or compliance user."""
     Session(ws, user_id).deactivate_user(target)
     console.print(f"Deactivated user {target}.")
+
+
+@users_group.command("passwd")
+@click.argument("target", metavar="ID")
+@user_option
+@with_workspace
+def users_passwd(ws, target: str, user_id: str | None) -> None:
+    """Set the password user ID signs in to `tracer serve` with.  Asked twice on the
+    terminal, or read as one line from standard input when it is not a terminal; never
+    an option (it would land in the shell history and the process list).  Stored only
+    as an argon2id hash; ends that user's web sessions and lifts a lockout.  Needs
+    --user of a supervisor or compliance user, or of ID itself."""
+    session = Session(ws, user_id)
+    session.may_set_password(target)             # refuse before asking for it
+    if sys.stdin.isatty():
+        password = getpass(f"New password for {target}: ")
+        if getpass("Again: ") != password:
+            raise InputError("the two passwords differ; nothing changed")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    session.set_password(target, password)
+    console.print(f"Password set for {target}.")
 
 
 @users_group.command("list")

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from .credentials import MIGRATION as _CREDENTIALS_MIGRATION
+
 # Each migration is (version, statements).  Never edit a released migration: add one.
 MIGRATIONS: list[tuple[int, list[str]]] = [
     (1, [
@@ -276,6 +278,8 @@ MIGRATIONS: list[tuple[int, list[str]]] = [
         " WHERE features IS NOT NULL",
     ]),
 ]
+# 10: sign-in for the team server, kept with its repository (self-contained entry).
+MIGRATIONS.append(_CREDENTIALS_MIGRATION)
 SCHEMA_VERSION = max(version for version, _ in MIGRATIONS)
 
 

@@ -75,6 +75,16 @@ class SqliteUnitOfWork:
         from .evidence import SqliteConsents
         return SqliteConsents(self.conn)
 
+    @cached_property
+    def credentials(self):
+        from .credentials import SqliteCredentials
+        return SqliteCredentials(self.conn)
+
+    @cached_property
+    def casework(self):
+        from .casework import SqliteCasework
+        return SqliteCasework(self.conn)
+
     def database(self):
         """sqlite-utils over this unit of work's connection (bulk inserts)."""
         return self.store.connections.database()
