@@ -23,7 +23,7 @@ def _resolve_input(root):
     with path.open("w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(["record_id", "first_name", "last_name", "dob", "zip"])
-        writer.writerow(["=HYPERLINK(\"http://x\")", "Ann", "Lee", "1980-01-02", "62704"])
+        writer.writerow(["=HYPERLINK(\"http://127.0.0.1:9\")", "Ann", "Lee", "1980-01-02", "62704"])
         writer.writerow(["2", "Ann", "Lee", "1980-01-02", "62704"])
         writer.writerow(["3", "@SUM(A1)", "Lee", "13/45/1980", "62704"])
     return path

@@ -141,7 +141,7 @@ def test_sources_toml_enables_it_by_name(loaded, plugin, tmp_path):
 
 
 def test_an_environment_variable_cannot_enable_a_source_compliance_disabled(ws):
-    env = {"TRACER_SOURCE_OSCN_ENABLED": "true", "TRACER_SOURCE_OSCN_BASE_URL": "http://x"}
+    env = {"TRACER_SOURCE_OSCN_ENABLED": "true", "TRACER_SOURCE_OSCN_BASE_URL": "http://127.0.0.1:9"}
     listed = {r["name"]: r for r in json.loads(ws("sources", "list", "--json",
                                                   env=env).stdout)}
     assert not listed["oscn"]["enabled"]

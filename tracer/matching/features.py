@@ -116,15 +116,7 @@ def _unpack_values(text: str) -> tuple[int, dict] | None:
 def features_without_dob(text: str | None) -> str | None:
     """Packed features with the full DOB taken out: the stored form (tracer/sealed.py),
     a trace puts back the date it opened from the record's ``dob`` column."""
-    if text is None:
-        return None
-    try:
-        unpacked = _unpack_values(text)
-    except (ValueError, TypeError, KeyError, StopIteration, AttributeError):
-        return None
-    if unpacked is None or unpacked[0] != FEATURES_VERSION:
-        return None
-    features = unpack_features(text, "-", "-")
+    features = unpack_features(text, "-", "-") if text is not None else None
     if features is None:
         return None
     return text if features.dob is None else pack_features(replace(features, dob=None))

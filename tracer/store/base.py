@@ -29,8 +29,9 @@ from typing import Any, Iterable, Iterator, Protocol, Sequence
 class Account(Mapping):
     """One account of the portfolio, as stored (FORMATS.md section 1, cleaned).
 
-    A date of birth is kept as an ISO date (never shown but by its year), an SSN only as
-    its last four and a keyed hash.  Read it by attribute; the policy rules, written
+    A date of birth is stored sealed (tracer/sealed.py), opened only where matching
+    needs it and never shown but by its year; an SSN only as its last four and a keyed
+    hash.  Read it by attribute; the policy rules, written
     over rows, read it by key (``account["status"]``), which is why it is a Mapping."""
 
     account_id: str
