@@ -69,6 +69,23 @@ class TeamOperations:
         from ..consent.review_desk import record_finding
         return record_finding(self.store, self.user_id, lookup_id, finding, note)
 
+    def review_sample(self, n: int, seed: int, **filters) -> list[dict[str, Any]]:
+        from ..consent.review_desk import sample_draw
+        return sample_draw(self.store, self.user_id, n, seed, **filters)
+
+    def review_stats(self, **filters) -> dict[str, Any]:
+        from ..consent.review_desk import stats_over_time
+        return stats_over_time(self.store, self.user_id, **filters)
+
+    def review_export(self, fmt: str, *, lookup_id: str | None = None,
+                      write) -> None:
+        """Hand the trail's entries (``jsonl``/``csv`` text) to ``write``, then audit the
+        export: one that failed to write is not recorded as made."""
+        from ..consent.review_desk import export_for, record_export
+        reviewer, chunks = export_for(self.store, self.user_id, fmt, lookup_id=lookup_id)
+        write(chunks)
+        record_export(self.store, reviewer, fmt, lookup_id)
+
     def chain_status(self) -> dict[str, Any]:
         from ..consent.review_desk import chain_status
         return chain_status(self.store, self.user_id)

@@ -62,6 +62,14 @@ def account(account_id: str, s: Session = Depends(session)):
     return s.account_activity(account_id)
 
 
+@router.get("/accounts/{account_id}/graph")
+def graph(account_id: str, lookup: str | None = None, s: Session = Depends(session)):
+    """The identity graph behind the account's latest allowed lookup (or ``lookup``):
+    nodes and edges, identifiers masked; audited as an export."""
+    lookup_id, found = s.graph_data(account_id, "json", lookup_id=lookup)
+    return {"account_id": account_id, "lookup_id": lookup_id, **found}
+
+
 @router.post("/trace")
 async def trace(body: TraceRequest, who: Identity = Depends(identity),
                 s: Session = Depends(session)):
