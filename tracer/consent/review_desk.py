@@ -94,7 +94,7 @@ def export_for(ws, user_id: str, fmt: str, *, lookup_id: str | None = None):
     """The trail (or one lookup's) as ``jsonl`` or ``csv`` text chunks, for a reviewer;
     the export is audited by the caller once it has been handed over."""
     from ..errors import InputError
-    reviewer = require_reviewer(ws, user_id, "export-audit")
+    reviewer = require_reviewer(ws, user_id, "review-export")
     if fmt not in ("jsonl", "csv"):
         raise InputError(f"an audit export is jsonl or csv, not {fmt!r}")
     return reviewer, export_text(ws, fmt, lookup_id=lookup_id)

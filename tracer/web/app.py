@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..auth import Throttle
+from ..batch import BatchRefused
 from ..auth.sessions import IDLE
 from ..errors import AccessDenied, InputError, LookupFailed, TracerError
 from ..privacy import mask_text
@@ -29,7 +30,7 @@ STATIC = Path(__file__).with_name("static")
 def create_app(db: str | Path, *, throttle: Throttle | None = None,
                idle: timedelta = IDLE) -> FastAPI:
     """The team server over the workspace at ``db`` (opened per request)."""
-    from . import api, pages, reviewer
+    from . import api, batches, pages, reviewer
 
     app = FastAPI(title="tracer", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
@@ -43,6 +44,7 @@ def create_app(db: str | Path, *, throttle: Throttle | None = None,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(reviewer.router)
+    app.include_router(batches.router)
     app.include_router(api.router)
     app.add_middleware(SecurityHeaders)
 
@@ -76,6 +78,10 @@ def create_app(db: str | Path, *, throttle: Throttle | None = None,
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError):
         return failure(request, 400, str(exc))
+
+    @app.exception_handler(BatchRefused)
+    async def batch_refused(request: Request, exc: BatchRefused):
+        return failure(request, 409, str(exc))
 
     @app.exception_handler(LookupFailed)
     async def lookup_failed(request: Request, exc: LookupFailed):

@@ -206,6 +206,12 @@ def sources_page(request: Request, who: Identity = Depends(identity),
     return page(request, who, "sources.html", {"sources": s.sources_overview()})
 
 
+@router.get("/imports")
+def imports_page(request: Request, who: Identity = Depends(identity),
+                 s: Session = Depends(session)):
+    return page(request, who, "imports.html", {"imports": s.imports_history()})
+
+
 # -- API tokens -------------------------------------------------------------------------------
 
 @router.get("/tokens")
