@@ -45,9 +45,11 @@ def require_reviewer(ws, user_id: str | None, what: str) -> dict:
 def lookups_page(ws, user_id: str, *, page: int = 1, per_page: int = PAGE,
                  **filters) -> dict[str, Any]:
     """One page of the lookups the trail records, newest first, filtered like
-    `tracer audit list` (actor, account, purpose, decision, since, until)."""
+    `tracer audit list` (actor, account, purpose, decision, since, until), and by batch
+    and whether a reviewer has recorded a finding (``reviewed`` True/False)."""
     require_reviewer(ws, user_id, "review-lookups")
-    rows = list_lookups(ws, **{k: v for k, v in filters.items() if v})
+    rows = list_lookups(ws, **{k: v for k, v in filters.items()
+                               if v is not None and v != ""})
     rows.reverse()
     page = max(1, page)
     start = (page - 1) * per_page

@@ -112,7 +112,10 @@ def render_svg(graph: dict) -> Markup:
                        f'{b.y:.0f} {b.x:.0f},{b.y:.0f}" fill="none" stroke="{stroke}" '
                        f'stroke-width="{width_px:.1f}"{dash}><title>{tip}</title></path>')
         else:
-            out.append(f'<line x1="{a.x:.0f}" y1="{a.y:.0f}" x2="{b.x:.0f}" y2="{b.y:.0f}" '
+            if b.x < a.x:
+                a, b = b, a
+            start = a.box[2] + 4                         # from the end of the left label
+            out.append(f'<line x1="{start:.0f}" y1="{a.y:.0f}" x2="{b.x:.0f}" y2="{b.y:.0f}" '
                        f'stroke="{stroke}" stroke-width="{width_px:.1f}"{dash}>'
                        f'<title>{tip}</title></line>')
     for p in placed:
