@@ -25,6 +25,30 @@ from .security import SecurityHeaders
 
 log = logging.getLogger("tracer.web")
 STATIC = Path(__file__).with_name("static")
+#: How `tracer serve --workers N` tells its worker processes which workspace to serve.
+DB_VARIABLE = "TRACER_SERVE_DB"
+
+
+def configure_logging() -> None:
+    """The access log (method, path, status, time) and warnings on stderr, masked."""
+    import sys
+
+    from ..privacy import MaskingFilter
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    for name, level in (("tracer.web.access", logging.INFO), ("tracer.web", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `tracer serve --workers N`."""
+    import os
+    configure_logging()
+    return create_app(os.environ[DB_VARIABLE])
 
 
 def create_app(db: str | Path, *, throttle: Throttle | None = None,
