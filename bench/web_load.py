@@ -124,6 +124,8 @@ def main() -> None:
     ap.add_argument("--records", type=int, default=1_000_000)
     ap.add_argument("--rounds", type=int, default=10, help="rounds per user")
     ap.add_argument("--max-seconds", type=float, default=900)
+    ap.add_argument("--server-workers", type=int, default=1,
+                    help="tracer serve --workers (server processes)")
     args = ap.parse_args()
 
     src, _meta = loaded_workspace(args.accounts, args.records)
@@ -135,7 +137,8 @@ def main() -> None:
     log = DATA / "web-load-server.log"
     with open(log, "wb") as out:
         server = subprocess.Popen([PYTHON, "-m", "tracer.cli", "--db", str(db), "serve",
-                                   "--host", "127.0.0.1", "--port", str(port)],
+                                   "--host", "127.0.0.1", "--port", str(port),
+                                   "--workers", str(args.server_workers)],
                                   stdout=out, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:

@@ -257,3 +257,23 @@ def test_a_schema_5_trail_migrates_and_still_verifies(tmp_path):
     ws.conn.execute("UPDATE audit SET payload = ?, redacted = 1 WHERE seq = 1",
                     (canonical_json(redact_payload({"outcome": "allow", "reason": "x"})),))
     ws.close()
+
+
+def test_an_entry_in_an_older_chain_format_is_refused(traced):
+    """The chain-format guard (migration 11) reads the newest entry, not the whole
+    trail, and still refuses a step back."""
+    conn = sqlite3.connect(traced.db)
+    try:
+        cols = [r[1] for r in conn.execute("PRAGMA table_info(audit)") if r[1] != "seq"]
+        newest = dict(zip(cols, conn.execute(
+            f"SELECT {', '.join(cols)} FROM audit ORDER BY seq DESC LIMIT 1").fetchone()))
+        assert newest["chain"] == 2
+        older = {**newest, "chain": 1}
+        with pytest.raises(sqlite3.IntegrityError, match="newest chain format"):
+            conn.execute(f"INSERT INTO audit ({', '.join(cols)}) VALUES"
+                         f" ({', '.join('?' * len(cols))})", [older[c] for c in cols])
+        trigger = conn.execute("SELECT sql FROM sqlite_master WHERE name ="
+                               " 'audit_chain_forward'").fetchone()[0]
+        assert "max(" not in trigger and "ORDER BY seq DESC LIMIT 1" in trigger
+    finally:
+        conn.close()

@@ -55,7 +55,7 @@ def test_templates_offer_pages_by_the_librarys_word_only():
 
 
 @pytest.mark.parametrize("path", [p for p in SOURCES if p.name in ("api.py", "pages.py",
-                                                                  "reviewer.py")],
+                                                                  "reviewer.py", "batches.py")],
                          ids=lambda p: p.name)
 def test_handlers_call_the_service_layer(path):
     """Account, lookup, review and token operations go through tracer.app.Session; only

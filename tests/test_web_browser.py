@@ -163,3 +163,56 @@ def test_compliance_reviews_a_lookup(browser, server, shots):
     assert "entries verified" in page.inner_text("#chain")
     shots(page, "chain")
     assert errors == []
+
+
+def test_supervisor_uploads_a_batch_and_watches_it_finish(browser, server, shots, tmp_path):
+    from tracer.demo import SUPERVISOR
+    placement = tmp_path / "placement.csv"
+    placement.write_text(f"acct,name,dob\n{MOVED_ACCOUNT},Ann,1980-01-02\n"
+                         f"{BANKRUPT_ACCOUNT},Bob,\nNOPE-1,Cy,\n")
+    page, errors = signed_in(browser, server, SUPERVISOR)
+    page.click("text=Batches")
+    page.wait_for_url("**/batches")
+    page.set_input_files("#file", str(placement))
+    page.click("#upload-button")
+    page.wait_for_url("**/batches/upload/U-*")
+    preview = page.inner_text("#preview")
+    assert "ACCT" in preview.upper() and "1980-01-02" not in preview
+    assert page.input_value("#column") == "0"
+    shots(page, "batch-mapping")
+    page.fill("#reason", "placement file from the client: mail returned")
+    page.click("#start-button")
+    page.wait_for_url("**/batches/B-*")
+    from playwright.sync_api import expect
+    expect(page.locator("#batch-status")).to_have_text("completed", timeout=90_000)
+    assert "2 of 2 accounts" in page.inner_text("#batch-count")
+    assert "flag_bankruptcy" in page.inner_text("#batch-denied")
+    with page.expect_download() as download:
+        page.click("#rejects-link")
+    assert "no such account" in open(download.value.path()).read()
+    shots(page, "batch-finished")
+    assert errors == []
+
+
+def test_the_identity_graph_and_the_stats_read_in_a_browser(browser, server, shots):
+    page, errors = signed_in(browser, server, COLLECTOR)
+    page.goto(server.url + f"/accounts/{MOVED_ACCOUNT}")
+    page.fill("#reason", REASON)
+    page.click("#trace-button")
+    page.wait_for_url("**/lookups/L-*")
+    page.click("#graph-link")
+    page.wait_for_url(f"**/accounts/{MOVED_ACCOUNT}/graph*")
+    boxes = page.eval_on_selector_all(
+        "#graph-svg g.node text", "els => els.map(e => { const b = e.getBBox();"
+        " return [b.x, b.y, b.x + b.width, b.y + b.height]; })")
+    assert len(boxes) > 3
+    for i, a in enumerate(boxes):                       # measured by the browser itself
+        for b in boxes[i + 1:]:
+            assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+    assert page.is_visible("#graph-legend")
+    shots(page, "graph")
+    reviewer, review_errors = signed_in(browser, server, COMPLIANCE, purpose=None)
+    reviewer.goto(server.url + "/review/stats")
+    assert reviewer.is_visible("#chart-weeks") and reviewer.is_visible("#chart-users")
+    shots(reviewer, "stats")
+    assert errors == [] and review_errors == []

@@ -56,16 +56,21 @@ def sql(server, query, params=()):
 
 
 PAGES = ["/worklist", "/purpose", f"/accounts/{MOVED_ACCOUNT}", "/tokens", "/review",
-         "/review/chain", "/lookups/L-000000000000", "/review/lookups/L-000000000000"]
+         "/review/chain", "/lookups/L-000000000000", "/review/lookups/L-000000000000",
+         f"/accounts/{MOVED_ACCOUNT}/graph", "/review/sample", "/review/stats",
+         "/review/export", "/batches", "/batches/B-0000000000", "/imports",
+         "/batches/upload/U-aaaaaaaaaaaaaaaaaaaa"]
 API_GETS = ["/api/me", "/api/worklist", f"/api/accounts/{MOVED_ACCOUNT}",
             "/api/lookups/L-000000000000", "/api/audit/lookups", "/api/audit/chain",
-            "/api/tokens"]
+            "/api/tokens", f"/api/accounts/{MOVED_ACCOUNT}/graph", "/api/imports",
+            "/api/batches", "/api/batches/B-0000000000"]
 POSTS = [("/api/trace", {"account_id": MOVED_ACCOUNT, "reason": REASON}),
          ("/api/lookups/L-000000000000/accept", {"ref": "address:1"}),
          ("/api/attachments/1/undo", None), ("/api/tokens", {"label": "x"})]
 FORM_POSTS = ["/purpose", f"/accounts/{MOVED_ACCOUNT}/trace", "/lookups/L-1/accept",
               "/lookups/L-1/reject", "/attachments/1/undo", "/tokens", "/signout",
-              "/tokens/T-1/revoke"]
+              "/tokens/T-1/revoke", "/batches/upload",
+              "/batches/upload/U-aaaaaaaaaaaaaaaaaaaa/start"]
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -168,7 +173,8 @@ def test_collector_cannot_read_another_collectors_lookup(server, traced):
 
 @pytest.mark.parametrize("path", ["/review", "/review/chain", "/review/lookups/{lookup}",
                                   "/api/audit/lookups", "/api/audit/chain",
-                                  "/api/audit/lookups/{lookup}"])
+                                  "/api/audit/lookups/{lookup}", "/review/sample",
+                                  "/review/stats", "/review/export?format=csv"])
 def test_collector_cannot_reach_reviewer_pages(server, collector, traced, path):
     response = collector.get(server.url + path.format(lookup=traced))
     assert response.status_code == 403

@@ -70,3 +70,34 @@ def test_serve_demo_refuses_a_folder_in_use(tmp_path):
                           str(tmp_path / "busy")], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2 and "not empty" in run.stderr
     assert (tmp_path / "busy" / "notes.txt").read_text() == "mine"
+
+
+def test_several_worker_processes_share_sessions_and_keep_one_chain(tmp_path):
+    """`--workers 2`: sign-in, CSRF and sessions live in the workspace, so whichever
+    process answers, the user stays signed in; every entry lands in one chain."""
+    from tracer.demo import COLLECTOR, MOVED_ACCOUNT
+    from web_server import csrf, start
+    live = start(tmp_path, "--workers", "2")
+    try:
+        client = live.session(COLLECTOR)
+        token = csrf(client, live.url)
+        assert client.post(live.url + "/purpose", data={"code": "collect-debt",
+                                                        "csrf_token": token}).ok
+        lookups = []
+        for _ in range(4):                       # requests spread over both processes
+            traced = client.post(live.url + f"/accounts/{MOVED_ACCOUNT}/trace", data={
+                "reason": "mail returned, need a current address", "csrf_token": token})
+            assert traced.ok and "/lookups/L-" in traced.url, traced.text[:300]
+            lookups.append(traced.url.rsplit("/", 1)[1])
+        assert len(set(lookups)) == 4
+        assert client.get(live.url + "/api/me").json()["user"] == COLLECTOR
+    finally:
+        live.stop()
+    assert "2 processes" in live.log.read_text()
+    from tracer.audit.trail import AuditTrail
+    from tracer.workspace import open_workspace
+    ws = open_workspace(live.db)
+    try:
+        assert AuditTrail(ws).verify() > 0
+    finally:
+        ws.close()

@@ -74,7 +74,7 @@ def build(root: Path) -> tuple[Path, dict[str, str]]:
     return db, passwords
 
 
-def start(root: Path) -> LiveServer:
+def start(root: Path, *serve_args: str) -> LiveServer:
     db, passwords = build(root)
     import sqlite3
     conn = sqlite3.connect(db)
@@ -87,7 +87,7 @@ def start(root: Path) -> LiveServer:
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "tracer.cli", "--db", str(db), "serve", "--host",
-             "127.0.0.1", "--port", str(port)], stdout=out, stderr=subprocess.STDOUT,
+             "127.0.0.1", "--port", str(port), *serve_args], stdout=out, stderr=subprocess.STDOUT,
             env=env)
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30

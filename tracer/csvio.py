@@ -271,15 +271,26 @@ def sniff_csv(path: str | Path) -> tuple[str, str]:
             sample = fh.read(65536)
     except OSError as exc:
         raise InputError(f"cannot read {path}: {exc.strerror}") from exc
+    return _sniffed(sample, str(path), path)
+
+
+def sniff_bytes(data: bytes, name: str = "the uploaded file") -> tuple[str, str]:
+    """:func:`sniff_csv` for a file held in memory (an upload kept sealed), named
+    ``name`` in its errors."""
+    return _sniffed(data, name, None)
+
+
+def _sniffed(sample: bytes, name: str, path: Path | None) -> tuple[str, str]:
     if not sample.strip():
-        raise InputError(f"{path} is empty")
+        raise InputError(f"{name} is empty")
     # A binary file or UTF-16 text is full of NUL bytes; a stray one is one bad row.
-    controls = len(re.findall(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", sample))
-    if b"\x00" in sample and controls > max(1, len(sample) // 100):
-        raise InputError(f"{path} is not a text CSV file (it contains NUL bytes: "
+    head = sample[:65536]
+    controls = len(re.findall(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]", head))
+    if b"\x00" in head and controls > max(1, len(head) // 100):
+        raise InputError(f"{name} is not a text CSV file (it contains NUL bytes: "
                          "binary, or UTF-16? save it as UTF-8 CSV)")
     encoding = _detect_encoding(sample, path)
-    text_sample = sample.decode(encoding, errors="replace")
+    text_sample = head.decode(encoding, errors="replace")
     first_line = text_sample.splitlines()[0] if text_sample.splitlines() else ""
     delimiter = max(",\t;|", key=first_line.count)
     if first_line.count(delimiter) == 0:
@@ -389,6 +400,12 @@ def _column_kind(column: str) -> str | None:
 def _mask_header(column: str) -> str:
     """A header that is really a data row's cell must not show it either."""
     return _mask_cell(column, column) if is_full_date(column) else mask_identifiers(column)
+
+
+def masked_cell(column: str, value: str) -> str:
+    """A cell as tracer may show it (a preview, a rejects report): SSNs and dates of
+    birth masked by what the column means, and wherever else they turn up."""
+    return _mask_cell(column, value)
 
 
 def _mask_cell(column: str, value: str) -> str:

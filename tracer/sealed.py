@@ -62,3 +62,27 @@ class DobSeal:
         if is_sealed(row.get("dob")):
             return {**row, "dob": self.open(row["dob"])}
         return row
+
+
+class FileSeal:
+    """Files a user hands the server to keep for a moment (a batch upload may be a whole
+    placement file, DOBs and SSNs included) are kept sealed: AES-GCM under a key derived
+    from the workspace secret, a fresh nonce per file, the file's purpose bound in."""
+
+    def __init__(self, secret: bytes):
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+        key = hmac.new(secret, b"tracer/file-seal/v1", hashlib.sha256).digest()
+        self._gcm = AESGCM(key)
+
+    def seal(self, data: bytes, purpose: bytes) -> bytes:
+        import os
+        nonce = os.urandom(12)
+        return nonce + self._gcm.encrypt(nonce, data, purpose)
+
+    def open(self, sealed: bytes, purpose: bytes) -> bytes | None:
+        """The bytes sealed, or None when they were sealed under another key, for another
+        purpose, or changed since."""
+        try:
+            return self._gcm.decrypt(sealed[:12], sealed[12:], purpose)
+        except (InvalidTag, ValueError):
+            return None

@@ -174,7 +174,18 @@ class Session(TeamOperations):
         """The identity graph behind ``account_id``'s lookup (the latest allowed one, or
         ``lookup_id``), rendered as ``json`` or ``html``, masked, and audited as an
         export; returns ``(lookup_id, text)``."""
-        from ..matching.graph import latest_lookup, load_graph, rebuild_graph, render_html
+        from ..matching.graph import render_html
+        lookup_id, graph = self.graph_data(account_id, fmt, lookup_id=lookup_id)
+        title = f"Identity graph: account {account_id}, lookup {lookup_id}"
+        text = render_html(graph, title) if fmt == "html" else json.dumps(
+            {"account_id": account_id, "lookup_id": lookup_id, **graph}, indent=2)
+        return lookup_id, text
+
+    def graph_data(self, account_id: str, fmt: str = "web", *,
+                   lookup_id: str | None = None) -> tuple[str, dict]:
+        """The masked graph as nodes and edges, authorized by the live gate and audited
+        as an export in ``fmt``; returns ``(lookup_id, graph)``."""
+        from ..matching.graph import latest_lookup, load_graph, rebuild_graph
         from ..matching.model_store import workspace_model
         from ..privacy import mask_identifiers
         auth = Authorizer(self.store)
@@ -192,13 +203,10 @@ class Session(TeamOperations):
             rebuild_graph(self.store, lookup_id, workspace_model(self.store, auto_train=False))
             graph = load_graph(self.store, lookup_id) or {"nodes": [], "edges": []}
         graph = _masked(graph, mask_identifiers)
-        title = f"Identity graph: account {account_id}, lookup {lookup_id}"
-        text = render_html(graph, title) if fmt == "html" else json.dumps(
-            {"account_id": account_id, "lookup_id": lookup_id, **graph}, indent=2)
         AuditTrail(self.store).append("export", {"what": "identity graph", "format": fmt},
                                       actor=user["id"], account_id=account_id,
                                       lookup_id=lookup_id)
-        return lookup_id, text
+        return lookup_id, graph
 
     def _check_lookup(self, lookup_id: str, account_id: str) -> None:
         """``lookup_id`` must be an allowed lookup of ``account_id``: another account's

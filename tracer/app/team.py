@@ -56,6 +56,72 @@ class TeamOperations:
         made = attachment(self.store, attachment_id)
         return made, undo(self.store, attachment_id, user_id=self.user_id)
 
+    # -- batches from the browser (supervisors: the start-batch rule) --------------------
+    def may_start_batch(self) -> bool:
+        """Whether to offer the batch pages (they check again when asked)."""
+        from ..consent.authorizer import Authorizer
+        verdict, _user, _account = Authorizer(self.store).evaluate(self.user_id,
+                                                                   "start-batch")
+        return verdict.allowed                     # asked, not acted on: nothing audited
+
+    def _batcher(self) -> None:
+        from ..consent.authorizer import Authorizer
+        Authorizer(self.store).require(self.user_id, "start-batch")
+
+    def batches(self) -> list[dict[str, Any]]:
+        from ..batch import list_batches
+        self._batcher()
+        return list_batches(self.store)
+
+    def batch_summary(self, batch_id: str) -> dict[str, Any]:
+        from ..batch import summarize
+        self._batcher()
+        return summarize(self.store, batch_id)
+
+    def keep_batch_upload(self, stream) -> str:
+        """Keep an uploaded file (owner-only, beside the workspace); its upload id."""
+        from ..batch_upload import store_upload
+        self._batcher()
+        return store_upload(self.store, self.user_id, stream)
+
+    def batch_upload_preview(self, upload_id: str) -> dict[str, Any]:
+        from ..batch_upload import open_upload, preview
+        self._batcher()
+        return preview(open_upload(self.store, self.user_id, upload_id))
+
+    def start_uploaded_batch(self, upload_id: str, column: int, *, purpose: str,
+                             reason: str, as_of: date | None = None,
+                             attach_above: float | None = None):
+        """Judge the upload's rows, then start the batch over the accounts kept (the
+        start-batch rule and the batch's justification decide, as for `tracer batch`).
+        Returns ``(batch_id, selection)``; the batch is started, not run."""
+        from ..batch import BatchSpec, create_batch
+        from ..batch_upload import discard_upload, open_upload, select_accounts
+        from ..errors import InputError
+        self._batcher()
+        selection = select_accounts(self.store, open_upload(self.store, self.user_id,
+                                                            upload_id), column)
+        if not selection.account_ids:
+            raise InputError(f"none of the file's {selection.rows} rows names an account "
+                             "in the workspace: nothing was started")
+        batch_id = create_batch(self.store, BatchSpec(
+            user_id=self.user_id, purpose=purpose, reason=reason, as_of=as_of,
+            accounts_file=selection.ids_path, attach_above=attach_above))
+        discard_upload(self.store.path, self.user_id, upload_id)
+        return batch_id, selection
+
+    def run_batch(self, batch_id: str) -> dict[str, Any]:
+        """Trace the batch's accounts not yet done (as `tracer batch resume` would)."""
+        from ..batch import run_batch
+        self._batcher()
+        return run_batch(self.store, batch_id)
+
+    def batch_rejects(self, batch_id: str):
+        """The rejects report of the upload the batch came from, or None."""
+        from ..batch_upload import rejects_of
+        summary = self.batch_summary(batch_id)
+        return rejects_of(self.store.path, summary["selection"].get("accounts_file", ""))
+
     # -- the reviewer's desk -----------------------------------------------------------------
     def review_lookups(self, *, page: int = 1, **filters) -> dict[str, Any]:
         from ..consent.review_desk import lookups_page
@@ -68,6 +134,23 @@ class TeamOperations:
     def review_finding(self, lookup_id: str, finding: str, note: str) -> int:
         from ..consent.review_desk import record_finding
         return record_finding(self.store, self.user_id, lookup_id, finding, note)
+
+    def review_sample(self, n: int, seed: int, **filters) -> list[dict[str, Any]]:
+        from ..consent.review_desk import sample_draw
+        return sample_draw(self.store, self.user_id, n, seed, **filters)
+
+    def review_stats(self, **filters) -> dict[str, Any]:
+        from ..consent.review_desk import stats_over_time
+        return stats_over_time(self.store, self.user_id, **filters)
+
+    def review_export(self, fmt: str, *, lookup_id: str | None = None,
+                      write) -> None:
+        """Hand the trail's entries (``jsonl``/``csv`` text) to ``write``, then audit the
+        export: one that failed to write is not recorded as made."""
+        from ..consent.review_desk import export_for, record_export
+        reviewer, chunks = export_for(self.store, self.user_id, fmt, lookup_id=lookup_id)
+        write(chunks)
+        record_export(self.store, reviewer, fmt, lookup_id)
 
     def chain_status(self) -> dict[str, Any]:
         from ..consent.review_desk import chain_status
@@ -92,6 +175,31 @@ class TeamOperations:
         return [{**info.to_dict(), "disabled_reason": None if info.enabled
                  else info.disabled_reason, "health": health.get(info.name)}
                 for info in sorted(registry.infos(), key=lambda i: i.name)]
+
+    def imports_history(self, *, limit: int = 200) -> list[dict[str, Any]]:
+        """The newest imports (accounts, records, outcomes) as the trail records them:
+        when, who, which file (its name and SHA-256), what it changed and how many rows
+        it refused; the rejects report was written beside the imported file."""
+        from ..audit.trail import AuditTrail
+        from ..consent.users import require_user
+        require_user(self.store, self.user_id)
+        found = []
+        trail = AuditTrail(self.store)
+        for kind, event in (("accounts", "accounts_imported"), ("records", "records_imported"),
+                            ("outcomes", "outcomes_imported")):
+            for e in trail.entries(event=event):
+                p = e.payload if isinstance(e.payload, dict) else {}
+                name = p.get("file") or ""
+                stem = name[:-4] if name.lower().endswith(".csv") else name
+                found.append({"seq": e.seq, "ts": e.ts, "actor": e.actor, "kind": kind,
+                              "source": p.get("source"), "file": name,
+                              "file_sha256": p.get("file_sha256"),
+                              "imported": p.get("imported", 0), "updated": p.get("updated", 0),
+                              "unchanged": p.get("unchanged", 0),
+                              "rejected": p.get("rejected", 0), "problems": p.get("problems"),
+                              "rejects_file": f"{stem}.rejects.csv" if p.get("rejected") else None})
+        found.sort(key=lambda r: -r["seq"])
+        return found[:limit]
 
     # -- API tokens (one's own) -----------------------------------------------------------------
     def tokens(self) -> list[dict[str, Any]]:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import sys
+import os
 from pathlib import Path
 
 import click
 
 from ..errors import InputError
-from ..privacy import MaskingFilter
 from ..workspace import open_workspace, resolve_db_path
 from ._common import console, err_console
 
@@ -28,15 +26,19 @@ LOOPBACK = ("127.0.0.1", "::1", "localhost")
               help="Build the demo team workspace in this folder first (synthetic data; "
                    "prints one-time passwords for demo.collector, demo.supervisor and "
                    "demo.compliance) and serve it.")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              metavar="N", help="Server processes (each with its own connections; the "
+                                "workspace keeps one writer at a time).  More than one "
+                                "uses more cores under load.")
 @click.pass_context
 def serve_cmd(ctx, host: str, port: int, db_option: str | None,
-              demo_dir: Path | None) -> None:
+              demo_dir: Path | None, workers: int) -> None:
     """Serve the team web app: sign-in, worklists, accounts, traces, the audit console
     and a JSON API under /api/ (described at /openapi.json).  Users sign in with the
     password set by `tracer users passwd`."""
     import uvicorn
 
-    from ..web import create_app
+    from ..web.app import DB_VARIABLE, configure_logging, create_app
 
     if demo_dir is not None:
         from ..demo.team import build_team_demo
@@ -51,19 +53,19 @@ def serve_cmd(ctx, host: str, port: int, db_option: str | None,
     if host not in LOOPBACK:
         err_console.print(f"note: listening on {host}: put TLS in front of it; cookies "
                           "are Secure only over https")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.addFilter(MaskingFilter())
-    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
-    for name, level in (("tracer.web.access", logging.INFO), ("tracer.web", logging.WARNING)):
-        logger = logging.getLogger(name)
-        logger.handlers[:] = [handler]
-        logger.setLevel(level)
-        logger.propagate = False
-    console.print(f"tracer serving {db} on http://{host}:{port}/ (Ctrl-C stops)")
+    configure_logging()
+    console.print(f"tracer serving {db} on http://{host}:{port}/ with {workers} "
+                  f"process{'es' if workers > 1 else ''} (Ctrl-C stops)")
     try:
         # uvicorn's own access log would print query strings: ours prints paths only.
-        uvicorn.run(create_app(db), host=host, port=port, access_log=False,
-                    log_level="warning", server_header=False)
+        options = dict(host=host, port=port, access_log=False, log_level="warning",
+                       server_header=False)
+        if workers == 1:
+            uvicorn.run(create_app(db), **options)
+        else:                           # each worker process builds the app itself
+            os.environ[DB_VARIABLE] = str(db)
+            uvicorn.run("tracer.web.app:app_from_environment", factory=True,
+                        workers=workers, **options)
     except OSError as exc:
         raise InputError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 

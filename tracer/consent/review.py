@@ -21,12 +21,14 @@ REVIEWER_ROLES = ("compliance", "supervisor")
 FINDINGS = ("ok", "issue")
 
 def list_lookups(ws, *, actor=None, account=None, purpose=None, decision=None, since=None,
-                 until=None) -> list[dict[str, Any]]:
-    """Every lookup (its request and decision entries) matching the filters, oldest first."""
+                 until=None, batch=None, reviewed: bool | None = None) -> list[dict[str, Any]]:
+    """Every lookup (its request and decision entries) matching the filters, oldest first;
+    ``reviewed`` True/False keeps those with/without a reviewer's finding."""
     with ws.unit_of_work() as uow:
         found = uow.audit.requested_lookups(actor=actor, account=account, purpose=purpose,
                                             decision=decision, since=since,
-                                            before=_day_after(until))
+                                            before=_day_after(until), batch=batch,
+                                            reviewed=reviewed)
     rows = []
     for r in found:
         reasons = [x["code"] for x in json.loads(r["decision"]).get("reasons", [])]

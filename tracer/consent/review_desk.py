@@ -15,7 +15,8 @@ from ..models import Reason
 from ..audit.trail import AuditTrail
 from .authorization import Verdict
 from .authorizer import Authorizer
-from .review import FINDINGS, REVIEWER_ROLES, add_finding, lookup_trail, list_lookups
+from .review import (FINDINGS, REVIEWER_ROLES, add_finding, export_text, list_lookups,
+                     lookup_trail, sample, stats)
 from .users import get_user, require_user
 
 PAGE = 50
@@ -44,14 +45,66 @@ def require_reviewer(ws, user_id: str | None, what: str) -> dict:
 def lookups_page(ws, user_id: str, *, page: int = 1, per_page: int = PAGE,
                  **filters) -> dict[str, Any]:
     """One page of the lookups the trail records, newest first, filtered like
-    `tracer audit list` (actor, account, purpose, decision, since, until)."""
+    `tracer audit list` (actor, account, purpose, decision, since, until), and by batch
+    and whether a reviewer has recorded a finding (``reviewed`` True/False)."""
     require_reviewer(ws, user_id, "review-lookups")
-    rows = list_lookups(ws, **{k: v for k, v in filters.items() if v})
+    rows = list_lookups(ws, **{k: v for k, v in filters.items()
+                               if v is not None and v != ""})
     rows.reverse()
     page = max(1, page)
     start = (page - 1) * per_page
     return {"rows": rows[start:start + per_page], "total": len(rows), "page": page,
             "pages": max(1, -(-len(rows) // per_page))}
+
+
+def sample_draw(ws, user_id: str, n: int, seed: int, **filters) -> list[dict[str, Any]]:
+    """`tracer audit sample`: the same workspace, filters and seed draw the same lookups."""
+    require_reviewer(ws, user_id, "review-sample")
+    return sample(ws, n, seed, **{k: v for k, v in filters.items() if v is not None and v != ""})
+
+
+def stats_over_time(ws, user_id: str, **filters) -> dict[str, Any]:
+    """`tracer audit stats`, plus lookups and denials per week (ISO week of the request),
+    in total and by purpose: what the console's charts draw."""
+    require_reviewer(ws, user_id, "review-stats")
+    kept = {k: v for k, v in filters.items() if v is not None and v != ""}
+    summary = stats(ws, **kept)
+    weeks: dict[str, dict[str, Any]] = {}
+    for row in list_lookups(ws, **kept):
+        week = _week(row["ts"])
+        slot = weeks.setdefault(week, {"week": week, "lookups": 0, "denied": 0,
+                                       "by_purpose": {}})
+        denied = row["decision"] == "deny"
+        slot["lookups"] += 1
+        slot["denied"] += denied
+        purpose = slot["by_purpose"].setdefault(row["purpose"] or "?", [0, 0])
+        purpose[0] += 1
+        purpose[1] += denied
+    return {**summary, "weeks": [weeks[w] for w in sorted(weeks)]}
+
+
+def _week(ts: str) -> str:
+    from datetime import date
+    try:
+        year, week, _ = date.fromisoformat(ts[:10]).isocalendar()
+    except ValueError:
+        return "?"
+    return f"{year}-W{week:02d}"
+
+
+def export_for(ws, user_id: str, fmt: str, *, lookup_id: str | None = None):
+    """The trail (or one lookup's) as ``jsonl`` or ``csv`` text chunks, for a reviewer;
+    the export is audited by the caller once it has been handed over."""
+    from ..errors import InputError
+    reviewer = require_reviewer(ws, user_id, "review-export")
+    if fmt not in ("jsonl", "csv"):
+        raise InputError(f"an audit export is jsonl or csv, not {fmt!r}")
+    return reviewer, export_text(ws, fmt, lookup_id=lookup_id)
+
+
+def record_export(ws, reviewer: dict, fmt: str, lookup_id: str | None) -> None:
+    AuditTrail(ws).append("export", {"what": "audit", "format": fmt, "lookup": lookup_id},
+                          actor=reviewer["id"], lookup_id=lookup_id)
 
 
 def trail(ws, user_id: str, lookup_id: str) -> list[dict[str, Any]]:

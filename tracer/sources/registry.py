@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import os
+import sys
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,13 +39,32 @@ CONFIG_ONLY_KEYS = ("enabled", "disabled_reason", "adapter")
 NOT_CONFIGURED = "not configured: sources.toml has no [sources.{name}] enabling it"
 
 
+_ENTRY_POINTS: dict[tuple, list] = {}
+
+
+def _entry_points(group: str) -> list:
+    """The installed plugins' entry points (pluggy's ``load_setuptools_entrypoints``
+    scan, which reads every installed distribution's metadata), found once per
+    ``sys.path``: a lookup builds its registry afresh, a scan each time cost 17 ms."""
+    import importlib.metadata
+    key = (group, tuple(sys.path))
+    found = _ENTRY_POINTS.get(key)
+    if found is None:
+        found = [ep for dist in importlib.metadata.distributions()
+                 for ep in dist.entry_points if ep.group == group]
+        _ENTRY_POINTS[key] = found
+    return found
+
+
 def plugin_manager(extra_plugins: tuple = ()) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
     for name in DEFAULT_PLUGINS:
         pm.register(importlib.import_module(name), name=name.rsplit(".", 1)[-1])
     if not os.environ.get("TRACER_NO_PLUGINS"):
-        pm.load_setuptools_entrypoints(hookspecs.ENTRY_POINT_GROUP)
+        for entry_point in _entry_points(hookspecs.ENTRY_POINT_GROUP):
+            if not pm.has_plugin(entry_point.name) and not pm.is_blocked(entry_point.name):
+                pm.register(entry_point.load(), name=entry_point.name)
     # Modules named in TRACER_PLUGINS (comma-separated) are registered too: a quick way
     # to try an adapter before packaging it with an entry point.
     for name in filter(None, (n.strip() for n in os.environ.get("TRACER_PLUGINS", "").split(","))):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
@@ -60,6 +60,14 @@ def worklist(status: str | None = None, since: str | None = None, unassigned: bo
 @router.get("/accounts/{account_id}")
 def account(account_id: str, s: Session = Depends(session)):
     return s.account_activity(account_id)
+
+
+@router.get("/accounts/{account_id}/graph")
+def graph(account_id: str, lookup: str | None = None, s: Session = Depends(session)):
+    """The identity graph behind the account's latest allowed lookup (or ``lookup``):
+    nodes and edges, identifiers masked; audited as an export."""
+    lookup_id, found = s.graph_data(account_id, "json", lookup_id=lookup)
+    return {"account_id": account_id, "lookup_id": lookup_id, **found}
 
 
 @router.post("/trace")
@@ -118,6 +126,42 @@ def audit_chain(s: Session = Depends(session)):
 @router.get("/sources")
 def sources(since: str | None = None, s: Session = Depends(session)):
     return s.sources_overview(since=since)
+
+
+@router.get("/imports")
+def imports(s: Session = Depends(session)):
+    """The newest imports, from the audit trail: file, counts, rows refused."""
+    return s.imports_history()
+
+
+@router.get("/batches")
+def batches(s: Session = Depends(session)):
+    return s.batches()
+
+
+@router.get("/batches/{batch_id}")
+def batch(batch_id: str, s: Session = Depends(session)):
+    """A batch's progress and counts (as `tracer batch show --json`)."""
+    return s.batch_summary(batch_id)
+
+
+@router.post("/batches")
+def batch_start(request: Request, file: UploadFile = File(...), column: int = Form(0),
+                reason: str = Form(..., max_length=2000), purpose: str = Form(""),
+                as_of: date | None = Form(None), attach_above: float | None = Form(None),
+                who: Identity = Depends(identity), s: Session = Depends(session)):
+    """Upload a file of accounts (multipart ``file``; ``column``: the 0-based column of
+    the account id), start the batch under ``purpose`` (default: the session's) and run
+    it on the server; poll ``GET /api/batches/{id}``."""
+    from .batches import run_in_background
+    upload_id = s.keep_batch_upload(file.file)
+    batch_id, selection = s.start_uploaded_batch(upload_id, column,
+                                                 purpose=purpose or who.purpose or "",
+                                                 reason=reason, as_of=as_of,
+                                                 attach_above=attach_above)
+    run_in_background(request.app.state.db, batch_id, who)
+    return {"batch_id": batch_id, "accounts": len(selection.account_ids),
+            "rows": selection.rows, "rejected": selection.rejected}
 
 
 @router.get("/tokens")

@@ -15,6 +15,7 @@ from fastapi.responses import JSONResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from ..auth import Throttle
+from ..batch import BatchRefused
 from ..auth.sessions import IDLE
 from ..errors import AccessDenied, InputError, LookupFailed, TracerError
 from ..privacy import mask_text
@@ -24,12 +25,36 @@ from .security import SecurityHeaders
 
 log = logging.getLogger("tracer.web")
 STATIC = Path(__file__).with_name("static")
+#: How `tracer serve --workers N` tells its worker processes which workspace to serve.
+DB_VARIABLE = "TRACER_SERVE_DB"
+
+
+def configure_logging() -> None:
+    """The access log (method, path, status, time) and warnings on stderr, masked."""
+    import sys
+
+    from ..privacy import MaskingFilter
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(MaskingFilter())
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s %(message)s"))
+    for name, level in (("tracer.web.access", logging.INFO), ("tracer.web", logging.WARNING)):
+        logger = logging.getLogger(name)
+        logger.handlers[:] = [handler]
+        logger.setLevel(level)
+        logger.propagate = False
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of `tracer serve --workers N`."""
+    import os
+    configure_logging()
+    return create_app(os.environ[DB_VARIABLE])
 
 
 def create_app(db: str | Path, *, throttle: Throttle | None = None,
                idle: timedelta = IDLE) -> FastAPI:
     """The team server over the workspace at ``db`` (opened per request)."""
-    from . import api, pages, reviewer
+    from . import api, batches, pages, reviewer
 
     app = FastAPI(title="tracer", version="1", docs_url=None, redoc_url=None,
                   openapi_url="/openapi.json",
@@ -43,6 +68,7 @@ def create_app(db: str | Path, *, throttle: Throttle | None = None,
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(pages.router)
     app.include_router(reviewer.router)
+    app.include_router(batches.router)
     app.include_router(api.router)
     app.add_middleware(SecurityHeaders)
 
@@ -76,6 +102,10 @@ def create_app(db: str | Path, *, throttle: Throttle | None = None,
     @app.exception_handler(InputError)
     async def bad_input(request: Request, exc: InputError):
         return failure(request, 400, str(exc))
+
+    @app.exception_handler(BatchRefused)
+    async def batch_refused(request: Request, exc: BatchRefused):
+        return failure(request, 409, str(exc))
 
     @app.exception_handler(LookupFailed)
     async def lookup_failed(request: Request, exc: LookupFailed):

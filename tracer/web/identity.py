@@ -40,6 +40,7 @@ class Identity:
     purpose: str | None = None
     csrf: str = ""
     reviewer: bool = False           # offer the reviewer's pages (they check again)
+    batcher: bool = False            # offer the batch pages (they check again)
     previous_visit: str | None = None  # the end of this user's previous session
 
     @property
@@ -62,7 +63,9 @@ def client_address(request: Request) -> str:
 def _find(ws, request: Request) -> Identity | None:
     found = _credentials(ws, request)
     if found is not None:
-        found.reviewer = Session(ws, found.user_id).may_review()
+        acting = Session(ws, found.user_id)
+        found.reviewer = acting.may_review()
+        found.batcher = acting.may_start_batch()
     return found
 
 

@@ -148,6 +148,20 @@ def _day(text: str) -> date | None:
         raise InputError(f"as of needs a date such as 2026-11-01, got {text!r}") from None
 
 
+@router.get("/accounts/{account_id}/graph")
+def graph_page(request: Request, account_id: str, lookup: str = "",
+               who: Identity = Depends(identity), s: Session = Depends(session)):
+    from .graph_view import render_svg
+    lookup_id, graph = s.graph_data(account_id, lookup_id=lookup.strip() or None)
+    same = [e for e in graph["edges"] if e["kind"] == "same_person"]
+    labels = {n["id"]: n["label"] for n in graph["nodes"]}
+    return page(request, who, "graph.html", {
+        "account_id": account_id, "lookup_id": lookup_id, "svg": render_svg(graph),
+        "same": sorted(same, key=lambda e: -(e.get("probability") or 0)), "labels": labels,
+        "counts": {k: sum(1 for n in graph["nodes"] if n["kind"] == k)
+                   for k in ("record", "address", "phone", "email")}})
+
+
 @router.get("/lookups/{lookup_id}")
 def lookup_page(request: Request, lookup_id: str, who: Identity = Depends(identity),
                 s: Session = Depends(session)):
@@ -190,6 +204,12 @@ def undo(attachment_id: int, s: Session = Depends(session)):
 def sources_page(request: Request, who: Identity = Depends(identity),
                  s: Session = Depends(session)):
     return page(request, who, "sources.html", {"sources": s.sources_overview()})
+
+
+@router.get("/imports")
+def imports_page(request: Request, who: Identity = Depends(identity),
+                 s: Session = Depends(session)):
+    return page(request, who, "imports.html", {"imports": s.imports_history()})
 
 
 # -- API tokens -------------------------------------------------------------------------------

@@ -117,16 +117,22 @@ class SqliteAudit:
         ).fetchone()
 
     def requested_lookups(self, *, actor=None, account=None, purpose=None, decision=None,
-                          since=None, before=None) -> list[dict[str, Any]]:
-        """Every lookup's request and decision entries, joined (``LOOKUP_COLUMNS``)."""
+                          since=None, before=None, batch=None,
+                          reviewed: bool | None = None) -> list[dict[str, Any]]:
+        """Every lookup's request and decision entries, joined (``LOOKUP_COLUMNS``);
+        ``reviewed`` keeps those with (True) or without (False) a reviewer's finding."""
         sql, params = _LOOKUPS_SQL, []
         for clause, value in (("r.actor = ?", actor), ("r.account_id = ?", account),
                               ("json_extract(r.payload, '$.purpose') = ?", purpose),
                               ("json_extract(d.payload, '$.outcome') = ?", decision),
-                              ("r.ts >= ?", since), ("r.ts < ?", before)):
+                              ("r.ts >= ?", since), ("r.ts < ?", before),
+                              ("json_extract(r.payload, '$.batch_id') = ?", batch)):
             if value:
                 sql += f" AND {clause}"
                 params.append(value)
+        if reviewed is not None:
+            sql += (f" AND {'' if reviewed else 'NOT '}EXISTS (SELECT 1 FROM audit f WHERE "
+                    "f.lookup_id = r.lookup_id AND f.event = 'review_finding')")
         sql += " ORDER BY r.seq"
         return [dict(zip(LOOKUP_COLUMNS, row)) for row in self.conn.execute(sql, params)]
 

@@ -28,7 +28,7 @@ import sqlite_utils
 
 from ...errors import WorkspaceError
 from ...outputs import refuse_open_permissions, workspace_files
-from ...sealed import DobSeal
+from ...sealed import DobSeal, FileSeal
 from .connection import Connections, connect, file_has_tables, file_schema_version
 from .migrations import SCHEMA_VERSION, migrate
 from .unit_of_work import SqliteUnitOfWork
@@ -47,6 +47,8 @@ class SqliteStore:
         self.connections = Connections(path, conn, secret)
         #: Full dates of birth are stored sealed (tracer/sealed.py); matching opens them.
         self.dob_seal = DobSeal(secret)
+        #: Files kept for a moment (a batch upload) are sealed too (tracer/sealed.py).
+        self.file_seal = FileSeal(secret)
         #: How the actors of this session's audit entries were identified: ``claimed``
         #: (the embedded CLI's --user / $TRACER_USER: nobody checked), or ``password`` /
         #: ``token`` for a server that authenticated them.  Hashed into every entry.
