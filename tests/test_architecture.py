@@ -23,12 +23,6 @@ SQL = re.compile(r"^\s*(SELECT|INSERT|UPDATE|DELETE|CREATE|DROP|ALTER|PRAGMA|BEG
                  r"|^\s*WITH\s+\w+(\s*\([^)]*\))?\s+AS\s*\(")
 EXECUTE = {"execute", "executemany", "executescript"}
 
-#: Modules whose SQL has not moved into tracer/store/ yet, with how many statements each
-#: still holds.  The list may only shrink: a module not listed, or a count that grows,
-#: fails the test; a count that drops must be lowered here (so the list stays true).
-NOT_YET_MOVED: dict[str, int] = {
-    "tracer.batch": 33, "tracer.imports": 13,
-}
 
 #: Import cycles not broken yet (sorted module names); may only shrink, like the above.
 KNOWN_CYCLES: list[list[str]] = []
@@ -112,11 +106,7 @@ def test_sql_lives_only_in_the_store():
         n = sql_statements(tree_of(path))
         if n:
             found[name] = n
-    grown = {m: n for m, n in found.items() if n > NOT_YET_MOVED.get(m, 0)}
-    assert not grown, f"SQL outside tracer/store/ (move it into a repository): {grown}"
-    stale = {m: (NOT_YET_MOVED[m], found.get(m, 0)) for m in NOT_YET_MOVED
-             if found.get(m, 0) < NOT_YET_MOVED[m]}
-    assert not stale, f"lower NOT_YET_MOVED (listed, found): {stale}"
+    assert not found, f"SQL outside tracer/store/ (move it into a repository): {dict(found)}"
 
 
 def test_the_sql_detector_sees_what_it_should():
