@@ -137,6 +137,25 @@ def test_the_cli_checks_no_role_and_writes_no_audit(name):
     assert not trail_writes, f"{name} appends to the audit trail at lines {trail_writes}"
 
 
+#: Library modules whose operations a CLI module reaches only through the Session (so
+#: a web handler calling the Session gets what the CLI gets), and the store's ways in.
+CLI_VIA_SESSION = {"tracer.accounts", "tracer.attachments", "tracer.batch",
+                   "tracer.batch_lookup", "tracer.imports", "tracer.lookup", "tracer.export",
+                   "tracer.outcomes", "tracer.casework", "tracer.consent.authorizer"}
+STORE_ACCESS = {"unit_of_work", "transaction", "execute_write_fn"}
+
+
+@pytest.mark.parametrize("name", sorted(m for m in MODULES if m.startswith("tracer.cli")))
+def test_the_cli_reaches_operations_and_the_store_only_through_the_session(name):
+    path = MODULES[name]
+    tree = tree_of(path)
+    imported = imports_of(name, path, tree) & CLI_VIA_SESSION
+    assert not imported, f"{name} imports {sorted(imported)}: call tracer.app.Session"
+    touched = {node.attr for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and node.attr in STORE_ACCESS}
+    assert not touched, f"{name} opens the store itself ({sorted(touched)})"
+
+
 def test_the_library_never_imports_the_cli():
     graph = import_graph()
     offenders = sorted((src, dst) for src, dst in graph.edges
