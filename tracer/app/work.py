@@ -72,8 +72,10 @@ class WorkOperations:
             accounts_file=accounts_file, where=where, workers=workers,
             attach_above=attach_above))
 
-    def run_batch(self, batch_id: str, *, progress=None, workers: int | None = None) -> dict:
-        """Trace every item of the batch not yet done; the summary."""
+    def trace_batch(self, batch_id: str, *, progress=None, workers: int | None = None) -> dict:
+        """Trace every item of the batch not yet done, in ``workers`` processes; the
+        summary.  (The team pages' ``run_batch`` checks the role first; here, as in
+        `tracer batch`, the batch's start or resume did.)"""
         from ..batch import run_batch
         return run_batch(self.store, batch_id, progress=progress, workers=workers)
 
@@ -85,10 +87,13 @@ class WorkOperations:
         from ..batch import cancel_batch
         return cancel_batch(self.store, batch_id, user_id=self.user_id)
 
-    def batches(self) -> list[dict]:
+    def all_batches(self) -> list[dict]:
+        """Every batch, newest first, as `tracer batch list` shows them to anyone (the
+        team pages' ``batches`` asks for the start-batch right)."""
         from ..batch import list_batches
         return list_batches(self.store)
 
-    def batch_summary(self, batch_id: str) -> dict:
+    def batch_progress(self, batch_id: str) -> dict:
+        """One batch's summary, as `tracer batch show` shows it to anyone."""
         from ..batch import summarize
         return summarize(self.store, batch_id)

@@ -77,7 +77,7 @@ def render_summary(summary: dict) -> None:
 def _run(session, batch_id: str, workers: int | None, as_json: bool, label: str) -> None:
     try:
         with progress_bar(label) as update:
-            summary = session.run_batch(batch_id, progress=update, workers=workers)
+            summary = session.trace_batch(batch_id, progress=update, workers=workers)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: `tracer batch resume {batch_id}` continues where "
                           "this stopped")
@@ -183,7 +183,7 @@ def batch_resume(ws, batch_id, user_id, workers, as_json) -> None:
 @with_workspace
 def batch_list(ws, as_json) -> None:
     """Every batch, newest first."""
-    batches = Session(ws).batches()
+    batches = Session(ws).all_batches()
     if as_json:
         click.echo(json.dumps(batches, indent=2))
         return
@@ -200,7 +200,7 @@ def batch_list(ws, as_json) -> None:
 @with_workspace
 def batch_show(ws, batch_id, as_json) -> None:
     """One batch's progress and summary."""
-    summary = Session(ws).batch_summary(batch_id)
+    summary = Session(ws).batch_progress(batch_id)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
