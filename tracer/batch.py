@@ -31,7 +31,6 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .store.sqlite.filters import mentions_status, where_sql
 from .batch_lookup import BatchContext, BatchTracer, ItemNotPending
 from .matching.calibration import calibrate_workspace, needs_calibration
 from .audit.trail import AuditTrail, now_iso
@@ -102,27 +101,6 @@ def read_account_ids(path: Path) -> list[str]:
     return list(seen)
 
 
-def _unknown_accounts(conn, ids: list[str]) -> tuple[int, int | None]:
-    """How many of ``ids`` no account has, and the position of the first (1-based)."""
-    conn.execute("CREATE TEMP TABLE IF NOT EXISTS batch_ids (pos INTEGER, account_id TEXT)")
-    conn.execute("DELETE FROM temp.batch_ids")
-    conn.executemany("INSERT INTO temp.batch_ids VALUES (?, ?)", enumerate(ids, start=1))
-    count, first = conn.execute(
-        "SELECT count(*), min(pos) FROM temp.batch_ids b WHERE NOT EXISTS"
-        " (SELECT 1 FROM accounts a WHERE a.account_id = b.account_id)").fetchone()
-    conn.execute("DELETE FROM temp.batch_ids")
-    return count, first
-
-
-def _selection_sql(where: str | None) -> tuple[str, list[Any]]:
-    if not where:
-        return "status = 'open'", []
-    condition, params = where_sql(where)
-    if not mentions_status(where):
-        condition = f"status = 'open' AND {condition}"
-    return condition, params
-
-
 # -- creating, resuming, running ----------------------------------------------------------
 
 def _check_justification(ws, spec: BatchSpec) -> None:
@@ -164,7 +142,8 @@ def create_batch(ws, spec: BatchSpec) -> str:
     ids: list[str] | None = None
     if spec.accounts_file:
         ids = read_account_ids(spec.accounts_file)
-        unknown, first = _unknown_accounts(ws.conn, ids)
+        with ws.unit_of_work() as uow:
+            unknown, first = uow.accounts.unknown(ids)
         if unknown:
             raise InputError(f"{spec.accounts_file}: {unknown} of its {len(ids)} account ids "
                              f"are not in the workspace (the first is entry {first}); "
@@ -172,29 +151,20 @@ def create_batch(ws, spec: BatchSpec) -> str:
         selection = {"accounts_file": safe_file_name(Path(spec.accounts_file).name),
                      "count": len(ids)}
     else:
-        condition, params = _selection_sql(spec.where)
         selection = {"where": spec.where or "status = 'open'"}
     now = now_iso()
-    with ws.transaction() as conn:
-        if ids is not None:
-            conn.executemany("INSERT INTO batch_items (batch_id, seq, account_id) VALUES (?,?,?)",
-                             ((batch_id, i, a) for i, a in enumerate(ids, start=1)))
-        else:
-            conn.execute(
-                "INSERT INTO batch_items (batch_id, seq, account_id) SELECT ?,"
-                " row_number() OVER (ORDER BY account_id), account_id FROM accounts"
-                f" WHERE {condition} ORDER BY account_id", [batch_id, *params])
-        total = conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ?",
-                             (batch_id,)).fetchone()[0]
+    with ws.unit_of_work(write=True) as uow:
+        # a --where the filter grammar refuses is an InputError here: nothing is kept
+        total = uow.batches.add_items(batch_id, ids, where=spec.where)
         if total == 0:
             raise InputError("the selection matches no accounts; nothing to trace")
-        conn.execute(
-            "INSERT INTO batches (batch_id, user_id, purpose, reason, as_of, selection,"
-            " attach_above, workers, total, status, owner, created_at, updated_at)"
-            " VALUES (?,?,?,?,?,?,?,?,?,'running',?,?,?)",
-            (batch_id, spec.user_id, spec.purpose, spec.reason, as_of, json.dumps(selection),
-             spec.attach_above, spec.workers, total, _owner([os.getpid()]), now, now))
-        _lease(conn, batch_id)
+        uow.batches.insert({
+            "batch_id": batch_id, "user_id": spec.user_id, "purpose": spec.purpose,
+            "reason": spec.reason, "as_of": as_of, "selection": json.dumps(selection),
+            "attach_above": spec.attach_above, "workers": spec.workers, "total": total,
+            "status": "running", "owner": _owner([os.getpid()]), "created_at": now,
+            "updated_at": now})
+        _lease(uow, batch_id)
         AuditTrail(ws).append("batch_started", {
             "batch_id": batch_id, "purpose": spec.purpose, "reason": spec.reason,
             "as_of": as_of, "selection": selection, "size": total,
@@ -203,9 +173,9 @@ def create_batch(ws, spec: BatchSpec) -> str:
     return batch_id
 
 
-def _interrupted(conn, batch_id: str, nothing: str) -> dict:
+def _interrupted(uow, batch_id: str, nothing: str) -> dict:
     """The batch row, if the batch is neither finished nor still running."""
-    batch = _batch_row(conn, batch_id)
+    batch = _batch_row(uow, batch_id)
     if batch["status"] in FINISHED:
         raise BatchRefused(f"batch {batch_id} is {batch['status']}; {nothing}")
     if owner_alive(batch["owner"]):
@@ -219,17 +189,14 @@ def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None)
     one whose processes are still running."""
     Authorizer(ws).require(user_id, "start-batch")
     _check_checkpoint_key()
-    with ws.transaction() as conn:
-        batch = _interrupted(conn, batch_id, "nothing to resume")
-        counts = dict(conn.execute("SELECT status, count(*) FROM batch_items WHERE batch_id = ?"
-                                   " GROUP BY status", (batch_id,)).fetchall())
-        reopened = [r[0] for r in conn.execute(
-            "SELECT lookup_id FROM batch_items WHERE batch_id = ? AND status = 'open'"
-            " ORDER BY seq", (batch_id,))]
-        conn.execute("UPDATE batches SET status = 'running', owner = ?, workers = ?,"
-                     " updated_at = ? WHERE batch_id = ?",
-                     (_owner([os.getpid()]), workers or batch["workers"], now_iso(), batch_id))
-        _lease(conn, batch_id)
+    with ws.unit_of_work(write=True) as uow:
+        batch = _interrupted(uow, batch_id, "nothing to resume")
+        counts = uow.batches.status_counts(batch_id)
+        reopened = uow.batches.open_lookups(batch_id)
+        uow.batches.update(batch_id, {"status": "running", "owner": _owner([os.getpid()]),
+                                      "workers": workers or batch["workers"],
+                                      "updated_at": now_iso()})
+        _lease(uow, batch_id)
         left = {"pending": counts.get("pending", 0), "open": len(reopened),
                 "done": counts.get("done", 0)}
         AuditTrail(ws).append("batch_resumed", {
@@ -242,17 +209,18 @@ def resume_batch(ws, batch_id: str, *, user_id: str, workers: int | None = None)
 def cancel_batch(ws, batch_id: str, *, user_id: str) -> dict:
     """Give up an interrupted batch: release its leases; its finished lookups stay."""
     Authorizer(ws).require(user_id, "start-batch")
-    with ws.transaction() as conn:
-        _interrupted(conn, batch_id, "nothing to cancel")
-        conn.execute("UPDATE batches SET status = 'cancelled', owner = NULL, updated_at = ?"
-                     " WHERE batch_id = ?", (now_iso(), batch_id))
-        return _finish(conn, ws, batch_id, user_id, "cancelled")
+    with ws.unit_of_work(write=True) as uow:
+        _interrupted(uow, batch_id, "nothing to cancel")
+        uow.batches.update(batch_id, {"status": "cancelled", "owner": None,
+                                      "updated_at": now_iso()})
+        return _finish(uow, ws, batch_id, user_id, "cancelled")
 
 
 def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
               workers: int | None = None) -> dict:
     """Trace every item not yet done; returns the summary (see :func:`summarize`)."""
-    batch = _batch_row(ws.conn, batch_id)
+    with ws.unit_of_work() as uow:
+        batch = _batch_row(uow, batch_id)
     n = max(1, workers or batch["workers"] or 1)
     if needs_calibration(ws):
         # Outcomes arrived since the contact model was last fitted: learn from them
@@ -264,18 +232,16 @@ def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
         else:
             _run_workers(ws, batch, n, progress)
     except BaseException:
-        with ws.transaction() as conn:
-            conn.execute("UPDATE batches SET status = 'interrupted', owner = NULL,"
-                         " updated_at = ? WHERE batch_id = ? AND status = 'running'",
-                         (now_iso(), batch_id))
+        with ws.unit_of_work(write=True) as uow:
+            uow.batches.update(batch_id, {"status": "interrupted", "owner": None,
+                                          "updated_at": now_iso()}, only_if_status="running")
         raise
-    with ws.transaction() as conn:
-        left = conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ? AND"
-                            " status != 'done'", (batch_id,)).fetchone()[0]
+    with ws.unit_of_work(write=True) as uow:
+        left = uow.batches.count_items(batch_id, not_status="done")
         status = "completed" if left == 0 else "incomplete"
-        conn.execute("UPDATE batches SET status = ?, owner = NULL, updated_at = ? WHERE"
-                     " batch_id = ?", (status, now_iso(), batch_id))
-        summary = _finish(conn, ws, batch_id, batch["user_id"], status)
+        uow.batches.update(batch_id, {"status": status, "owner": None,
+                                      "updated_at": now_iso()})
+        summary = _finish(uow, ws, batch_id, batch["user_id"], status)
     # With compliance's key configured, the trail up to batch_finished is signed now:
     # a later rewrite of any of this batch's entries fails `audit verify --checkpoint`.
     checkpoint = checkpoint_after(ws, batch_id)
@@ -284,14 +250,12 @@ def run_batch(ws, batch_id: str, *, progress: Progress | None = None,
     return summary
 
 
-def _finish(conn, ws, batch_id: str, user_id: str, status: str) -> dict:
+def _finish(uow, ws, batch_id: str, user_id: str, status: str) -> dict:
     if status in FINISHED:
-        conn.execute("DELETE FROM account_leases WHERE batch_id = ?", (batch_id,))
-        conn.execute("UPDATE batches SET finished_at = ? WHERE batch_id = ?",
-                     (now_iso(), batch_id))
-    summary = summarize(ws, batch_id)
-    conn.execute("UPDATE batches SET summary = ? WHERE batch_id = ?",
-                 (json.dumps(summary), batch_id))
+        uow.batches.release(batch_id)
+        uow.batches.update(batch_id, {"finished_at": now_iso()})
+    summary = _summary(uow, batch_id)
+    uow.batches.update(batch_id, {"summary": json.dumps(summary)})
     AuditTrail(ws).append("batch_finished", {
         k: summary[k] for k in ("batch_id", "status", "total", "done", "traced", "located",
                                 "nothing_current", "nothing_found", "withheld", "denied", "denied_by_reason",
@@ -306,23 +270,21 @@ def _work(ws, batch: dict, k: int, n: int, progress: Progress | None,
                        date.fromisoformat(batch["as_of"]), batch["attach_above"])
     # Every lookup inserts into the same large indexes (audit, identity graph, results);
     # SQLite's default 2 MB page cache turns that into disk reads as they grow.
-    ws.conn.execute(f"PRAGMA cache_size = {-BATCH_CACHE_KB}")
+    with ws.unit_of_work() as uow:
+        uow.batches.set_cache_kb(BATCH_CACHE_KB)
     tracer = BatchTracer(ws, ctx)
     # Sources that answer a whole chunk at once (OSCN: one crawl) make the batch decide a
     # chunk's items first and ask them together; otherwise each item is traced in turn.
     together = bool(tracer.sources_asked_together())
     bid, total = batch["batch_id"], batch["total"]
-    done = ws.conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ? AND"
-                           " status = 'done'", (bid,)).fetchone()[0]
+    done = _done(ws, bid)
     if progress:
         progress(done, total)
     for status in ("open", "pending"):
         last = 0
         while True:
-            rows = ws.conn.execute(
-                "SELECT seq, account_id, lookup_id FROM batch_items WHERE batch_id = ? AND"
-                " status = ? AND seq > ? AND seq % ? = ? ORDER BY seq LIMIT 500",
-                (bid, status, last, n, k)).fetchall()
+            with ws.unit_of_work() as uow:
+                rows = uow.batches.items(bid, status, after=last, n=n, k=k, limit=500)
             if not rows:
                 break
             last = rows[-1][0]
@@ -408,7 +370,9 @@ def _traced_together(tracer, rows, item_failed, parent):
 def _worker_main(db_path: str, batch_id: str, k: int, n: int, parent: int) -> None:
     ws = open_workspace(db_path)
     try:
-        _work(ws, _batch_row(ws.conn, batch_id), k, n, None, parent=parent)
+        with ws.unit_of_work() as uow:
+            batch = _batch_row(uow, batch_id)
+        _work(ws, batch, k, n, None, parent=parent)
     finally:
         ws.close()
 
@@ -421,9 +385,9 @@ def _run_workers(ws, batch: dict, n: int, progress: Progress | None) -> None:
              for k in range(n)]
     for p in procs:
         p.start()
-    with ws.transaction() as conn:
-        conn.execute("UPDATE batches SET owner = ? WHERE batch_id = ?",
-                     (_owner([os.getpid(), *(p.pid for p in procs)]), batch["batch_id"]))
+    with ws.unit_of_work(write=True) as uow:
+        uow.batches.update(batch["batch_id"],
+                           {"owner": _owner([os.getpid(), *(p.pid for p in procs)])})
     try:
         while any(p.is_alive() for p in procs):
             if progress:
@@ -446,22 +410,14 @@ def _run_workers(ws, batch: dict, n: int, progress: Progress | None) -> None:
 
 # -- leases and owners ----------------------------------------------------------------------
 
-def _lease(conn, batch_id: str) -> None:
+def _lease(uow, batch_id: str) -> None:
     """Lease every unfinished item's account to this batch, or refuse naming the holder."""
-    conn.execute(
-        "INSERT INTO account_leases (account_id, batch_id, acquired_at) SELECT account_id, ?, ?"
-        " FROM batch_items WHERE batch_id = ? AND status != 'done'"
-        " ON CONFLICT(account_id) DO NOTHING", (batch_id, now_iso(), batch_id))
-    held = conn.execute(
-        "SELECT l.batch_id, count(*) FROM batch_items i JOIN account_leases l"
-        " ON l.account_id = i.account_id WHERE i.batch_id = ? AND i.status != 'done'"
-        " AND l.batch_id != ? GROUP BY l.batch_id ORDER BY 2 DESC", (batch_id, batch_id)).fetchall()
+    held = uow.batches.lease(batch_id, acquired_at=now_iso())
     if not held:
         return
     parts = []
-    for other, count in held:
-        row = conn.execute("SELECT owner FROM batches WHERE batch_id = ?", (other,)).fetchone()
-        state = ("running" if row and owner_alive(row[0]) else
+    for other, count, owner in held:
+        state = ("running" if owner_alive(owner) else
                  f"interrupted: `tracer batch resume {other}` or `tracer batch cancel {other}`")
         parts.append(f"{count} by batch {other} ({state})")
     raise BatchRefused("these accounts are leased: " + "; ".join(parts) +
@@ -498,22 +454,16 @@ def owner_alive(owner: str | None) -> bool:
 
 # -- reading ------------------------------------------------------------------------------
 
-_BATCH_COLUMNS = ("batch_id", "user_id", "purpose", "reason", "as_of", "selection",
-                  "attach_above", "workers", "total", "status", "owner", "created_at",
-                  "updated_at", "finished_at")
-
-
-def _batch_row(conn, batch_id: str) -> dict:
-    row = conn.execute(f"SELECT {', '.join(_BATCH_COLUMNS)} FROM batches WHERE batch_id = ?",
-                       (batch_id,)).fetchone()
-    if row is None:
+def _batch_row(uow, batch_id: str) -> dict:
+    batch = uow.batches.get(batch_id)
+    if batch is None:
         raise InputError(f"no batch {batch_id!r}: see `tracer batch list`")
-    return dict(zip(_BATCH_COLUMNS, row))
+    return batch
 
 
 def _done(ws, batch_id: str) -> int:
-    return ws.conn.execute("SELECT count(*) FROM batch_items WHERE batch_id = ? AND"
-                           " status = 'done'", (batch_id,)).fetchone()[0]
+    with ws.unit_of_work() as uow:
+        return uow.batches.count_items(batch_id, status="done")
 
 
 def _status(batch: dict) -> str:
@@ -524,26 +474,23 @@ def _status(batch: dict) -> str:
 
 def summarize(ws, batch_id: str) -> dict:
     """Counts a supervisor (and ``--json``) reads: traced, located, denied by reason ..."""
-    conn = ws.conn
-    batch = _batch_row(conn, batch_id)
-    by_result = dict(conn.execute(
-        "SELECT coalesce(result, status), count(*) FROM batch_items WHERE batch_id = ?"
-        " GROUP BY 1", (batch_id,)).fetchall())
+    with ws.unit_of_work() as uow:
+        return _summary(uow, batch_id)
+
+
+def _summary(uow, batch_id: str) -> dict:
+    batch = _batch_row(uow, batch_id)
+    tallies = uow.batches.tallies(batch_id)
+    by_result = tallies["by_result"]
     denied: dict[str, int] = {}
-    for codes, count in conn.execute("SELECT reasons, count(*) FROM batch_items WHERE"
-                                     " batch_id = ? AND result = 'denied' GROUP BY reasons",
-                                     (batch_id,)):
+    for codes, count in tallies["denied"]:
         for code in (codes or "unknown").split(";"):
             denied[code] = denied.get(code, 0) + count
     source_errors: dict[str, int] = {}
-    for names, count in conn.execute("SELECT source_errors, count(*) FROM batch_items WHERE"
-                                     " batch_id = ? AND source_errors IS NOT NULL"
-                                     " GROUP BY source_errors", (batch_id,)):
+    for names, count in tallies["source_errors"]:
         for name in names.split(";"):
             source_errors[name] = source_errors.get(name, 0) + count
-    attached, errors, done = conn.execute(
-        "SELECT coalesce(sum(attached), 0), count(error), count(done_at) FROM batch_items"
-        " WHERE batch_id = ?", (batch_id,)).fetchone()
+    attached, errors, done = tallies["attached"], tallies["errors"], tallies["done"]
     located, nothing, withheld, stale = (by_result.get(k, 0) for k in
                                          ("located", "nothing_found", "withheld",
                                           "nothing_current"))
@@ -565,10 +512,8 @@ def summarize(ws, batch_id: str) -> dict:
 
 
 def list_batches(ws) -> list[dict]:
-    rows = ws.conn.execute(
-        "SELECT b.batch_id, b.status, b.owner, b.total, b.user_id, b.purpose, b.created_at,"
-        " b.finished_at, (SELECT count(*) FROM batch_items i WHERE i.batch_id = b.batch_id"
-        " AND i.status = 'done') FROM batches b ORDER BY b.created_at DESC").fetchall()
+    with ws.unit_of_work() as uow:
+        rows = uow.batches.list()
     return [{"id": r[0], "status": _status({"status": r[1], "owner": r[2]}), "done": r[8],
              "total": r[3], "user": r[4], "purpose": r[5], "created_at": r[6],
              "finished_at": r[7]} for r in rows]

@@ -205,7 +205,6 @@ _REFUSED = {"remove-flag": "would remove flag {flag}", "assign-account":
 def _upsert_account(ws, auth, user, clean: dict, named: set[str], via: dict,
                     reason: str | None, result: ImportResult) -> str | None:
     """Create, change or leave one account; returns why a row was refused, if it was."""
-    conn = ws.conn
     account_id = clean["account_id"]
     with ws.unit_of_work() as uow:
         existing = uow.accounts.get(account_id)
@@ -230,10 +229,9 @@ def _upsert_account(ws, auth, user, clean: dict, named: set[str], via: dict,
             return f"refused: {what}: {verdict.text} ({verdict.code})"
     now = now_iso()
     if existing is None:
-        cols = list(clean) + ["row_hash", "imported_at", "updated_at"]
-        conn.execute(f"INSERT INTO accounts ({', '.join(cols)}) VALUES "
-                     f"({', '.join('?' * len(cols))})",
-                     [*clean.values(), _row_hash(clean), now, now])
+        with ws.unit_of_work(write=True) as uow:
+            uow.accounts.insert({**clean, "row_hash": _row_hash(clean), "imported_at": now,
+                                 "updated_at": now})
         AuditTrail(ws).append("account_created", {
             "action": "import", "via": via, "reason": reason,
             "changes": field_changes(None, {k: v for k, v in clean.items()
@@ -315,17 +313,9 @@ _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,63}$")
 #: writes stay in this process).  Smaller files are not worth starting processes for.
 CHUNK = 2000
 PARALLEL_FROM_BYTES = 8 << 20
+#: What a stored record row holds, in order (the store's upsert takes rows in this order).
 _RECORD_COLS = ["source", *RECORD_FIELDS, "raw_hash", "imported_at", "features", *KEY_COLUMNS]
 _DOB_AT = _RECORD_COLS.index("dob")
-# A re-delivered record (same source and record_id, other content) replaces the stored
-# one in place; the trigger `records_keep_history` (workspace migration 7) keeps the
-# earlier version in record_history first.  The same content again changes nothing.
-_INSERT_RECORD = (
-    f"INSERT INTO records ({', '.join(_RECORD_COLS)}) "
-    f"VALUES ({', '.join('?' * len(_RECORD_COLS))}) ON CONFLICT(source, record_id) DO UPDATE"
-    " SET " + ", ".join(f"{c} = excluded.{c}" for c in _RECORD_COLS
-                        if c not in ("source", "record_id"))
-    + " WHERE records.raw_hash IS NOT excluded.raw_hash")
 
 
 def _clean_rows(rows: list[tuple[dict[str, str], list[str]]],
@@ -430,28 +420,25 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
     now = now_iso()
     seal = ws.dob_seal.seal
     pending: list[list] = []
-    history_before = ws.conn.execute("SELECT coalesce(max(id), 0) FROM record_history"
-                                     ).fetchone()[0]
+    with ws.unit_of_work() as uow:
+        history_before = uow.records.history_mark()
+        # record_ids seen so far live in the store (a temporary table), not a dict:
+        # constant memory; and a larger page cache for the indexes' pages.
+        cache = uow.records.begin_import()
 
-    def flush(conn) -> None:
-        before = conn.total_changes
-        conn.executemany(_INSERT_RECORD, pending)
-        result.imported += conn.total_changes - before   # an update counts twice: below
+    def flush(records) -> None:
+        # the store's change count: an update counts twice (row and history), below
+        result.imported += records.upsert(pending)
         if progress:
             progress(len(pending))
         pending.clear()
 
-    cache = ws.conn.execute("PRAGMA cache_size").fetchone()[0]
     try:
-        # record_ids seen so far live in a temporary table, not a dict: constant memory.
-        ws.conn.execute("CREATE TEMP TABLE IF NOT EXISTS import_ids"
-                        " (record_id TEXT PRIMARY KEY, line INTEGER) WITHOUT ROWID")
-        ws.conn.execute("DELETE FROM temp.import_ids")
-        ws.conn.execute("PRAGMA cache_size = -262144")  # 256 MB for the indexes' pages
-        with ws.transaction() as conn:
+        with ws.unit_of_work(write=True) as uow:
             for chunk, cleaned in _cleaned(csv_source, _workers_for(csv_source.path, workers),
                                            value_maps):
-                seen = _earlier_ids(conn, [c[0][0] for c in cleaned if c[0] is not None])
+                seen = uow.records.seen_in_import(
+                    [c[0][0] for c in cleaned if c[0] is not None])
                 new_ids = []
                 for (line, row, _raw), (values, error, notes) in zip(chunk, cleaned):
                     if values is not None and values[0] in seen:
@@ -468,14 +455,13 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
                     stored[_DOB_AT] = seal(stored[_DOB_AT])
                     pending.append(stored)
                 accepted += len(new_ids)
-                conn.executemany("INSERT INTO temp.import_ids VALUES (?, ?)", new_ids)
+                uow.records.note_in_import(new_ids)
                 if len(pending) >= BATCH:
-                    flush(conn)
+                    flush(uow.records)
             if pending:
-                flush(conn)
+                flush(uow.records)
             # An update also writes its history row (the trigger): two changes each.
-            result.updated = conn.execute("SELECT count(*) FROM record_history WHERE id > ?",
-                                          (history_before,)).fetchone()[0]
+            result.updated = uow.records.replaced_since(history_before)
             result.imported -= 2 * result.updated
             result.rejected = rejects.count
             result.problems = problems.count
@@ -491,20 +477,9 @@ def import_records(ws, path: str | Path, *, source: str, column_map=None,
         csv_source.close()
         rejects.close()
         problems.close()
-        if not ws.conn.in_transaction:
-            ws.conn.execute("DROP TABLE IF EXISTS temp.import_ids")
-        ws.conn.execute(f"PRAGMA cache_size = {int(cache)}")
+        with ws.unit_of_work() as uow:
+            uow.records.end_import(cache)
     result.rejects_path = rejects.path if rejects.count else None
     result.problems_path = problems.path if problems.count else None
     return result
 
-
-def _earlier_ids(conn, ids: list[str]) -> dict[str, int]:
-    """Which of ``ids`` an earlier chunk of this file already had, with their lines."""
-    found: dict[str, int] = {}
-    for i in range(0, len(ids), 500):
-        part = ids[i:i + 500]
-        found.update(conn.execute(
-            f"SELECT record_id, line FROM temp.import_ids WHERE record_id IN"
-            f" ({', '.join('?' * len(part))})", part).fetchall())
-    return found

@@ -26,9 +26,10 @@ from ..consent.users import (add_user, deactivate_user, list_users, require_user
                              require_user_manager)
 from ..errors import InputError
 from .team import TeamOperations
+from .work import WorkOperations
 
 
-class Session(TeamOperations):
+class Session(TeamOperations, WorkOperations):
     """``Session(store, user, settings)``: ``user`` is the acting user's id (``None`` for
     the set-up commands that need none), ``settings`` an optional mapping of overrides
     the operations read (kept as given: nothing is parsed at construction)."""

@@ -8,8 +8,7 @@ import json
 import click
 from rich.table import Column, Table
 
-from ..accounts import (assign_account, clear_review, flag_account, list_accounts,
-                        parse_assignments, set_fields, show_account)
+from ..app import Session
 from ..models import ACCOUNT_FLAGS
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
@@ -42,7 +41,7 @@ def _shown(value) -> str:
 def accounts_show(ws, account_id, user_id, as_json) -> None:
     """One account (date of birth as its year, SSN as its last four) and every audited
     change of it: field, before, after, who, why."""
-    account = show_account(ws, user_id, account_id)
+    account = Session(ws, user_id).show_account(account_id)
     if as_json:
         click.echo(json.dumps(account, indent=2))
         return
@@ -67,7 +66,7 @@ def accounts_show(ws, account_id, user_id, as_json) -> None:
 @with_workspace
 def accounts_list(ws, where, user_id, as_json) -> None:
     """Accounts the user may read (a collector: those assigned to them or unassigned)."""
-    rows = list_accounts(ws, user_id, where)
+    rows = Session(ws, user_id).list_accounts(where)
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
@@ -98,8 +97,8 @@ def accounts_flag(ws, account_id, add, remove, reason, evidence, user_id) -> Non
     """Add or remove one flag of ACCOUNT_ID, audited with who, why and the evidence."""
     if bool(add) == bool(remove):
         raise click.UsageError("give one of --add FLAG or --remove FLAG")
-    changes = flag_account(ws, user_id, account_id, add or remove, add=bool(add),
-                           reason=reason, evidence=evidence)
+    changes = Session(ws, user_id).flag_account(account_id, add or remove, add=bool(add),
+                                                reason=reason, evidence=evidence)
     _changes(changes, account_id)
 
 
@@ -112,7 +111,8 @@ def accounts_flag(ws, account_id, add, remove, reason, evidence, user_id) -> Non
 @with_workspace
 def accounts_assign(ws, account_id, to_user, reason, user_id) -> None:
     """Assign ACCOUNT_ID to USER (supervisors), audited."""
-    _changes(assign_account(ws, user_id, account_id, to_user, reason=reason), account_id)
+    _changes(Session(ws, user_id).assign_account(account_id, to_user, reason=reason),
+             account_id)
 
 
 @click.command("set")
@@ -125,8 +125,8 @@ def accounts_set(ws, account_id, assignments, reason, user_id) -> None:
     """Set fields of ACCOUNT_ID (e.g. phone=2175550101 status=closed), each read as an
     import reads it; an empty VALUE clears the field.  Reopening a closed account needs
     a supervisor.  One audit entry with every field before and after."""
-    changes = set_fields(ws, user_id, account_id, parse_assignments(assignments),
-                         reason=reason)
+    changes = Session(ws, user_id).set_account_fields(account_id, assignments,
+                                                      reason=reason)
     _changes(changes, account_id)
 
 
@@ -140,7 +140,7 @@ def accounts_clear_review(ws, account_id, reason, user_id) -> None:
     deceased or bankruptcy match judged not to be the debtor.  Until then nobody
     attaches or exports the account's contacts; if it is the debtor, flag the account
     instead (tracer accounts flag --add bankruptcy)."""
-    _changes(clear_review(ws, user_id, account_id, reason=reason), account_id)
+    _changes(Session(ws, user_id).clear_review(account_id, reason=reason), account_id)
 
 
 def register(cli: click.Group) -> None:

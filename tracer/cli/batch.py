@@ -13,8 +13,7 @@ from rich.progress import (BarColumn, MofNCompleteColumn, Progress, ProgressColu
                            TimeRemainingColumn)
 from rich.text import Text
 
-from ..batch import (BatchSpec, cancel_batch, create_batch, list_batches, resume_batch,
-                     run_batch, summarize)
+from ..app import Session
 from ..errors import InputError
 from ..privacy import refuse_sensitive_option
 from ._common import console, err_console, user_option, with_workspace
@@ -75,10 +74,10 @@ def render_summary(summary: dict) -> None:
         console.print(f"  signed checkpoint: {s['checkpoint']}")
 
 
-def _run(ws, batch_id: str, workers: int | None, as_json: bool, label: str) -> None:
+def _run(session, batch_id: str, workers: int | None, as_json: bool, label: str) -> None:
     try:
         with progress_bar(label) as update:
-            summary = run_batch(ws, batch_id, progress=update, workers=workers)
+            summary = session.trace_batch(batch_id, progress=update, workers=workers)
     except KeyboardInterrupt:
         err_console.print(f"interrupted: `tracer batch resume {batch_id}` continues where "
                           "this stopped")
@@ -152,14 +151,15 @@ def batch_group(ctx, purpose, reason, user_id, accounts_file, where, as_of, work
 @with_workspace
 def _start(ws, purpose, reason, user_id, accounts_file, where, as_of, workers, attach_above,
            as_json) -> None:
-    spec = BatchSpec(user_id=user_id, purpose=purpose, reason=reason,
-                     as_of=parse_as_of(as_of), accounts_file=accounts_file, where=where,
-                     workers=workers or 1, attach_above=attach_above)
+    day = parse_as_of(as_of)
     if not user_id:
         raise InputError("say who you are: --user ID or the TRACER_USER environment variable")
-    batch_id = create_batch(ws, spec)
+    session = Session(ws, user_id)
+    batch_id = session.start_batch(purpose=purpose, reason=reason, as_of=day,
+                                   accounts_file=accounts_file, where=where,
+                                   workers=workers or 1, attach_above=attach_above)
     err_console.print(f"batch {batch_id} started")
-    _run(ws, batch_id, workers, as_json, batch_id)
+    _run(session, batch_id, workers, as_json, batch_id)
 
 
 @batch_group.command("resume")
@@ -171,10 +171,11 @@ def _start(ws, purpose, reason, user_id, accounts_file, where, as_of, workers, a
 def batch_resume(ws, batch_id, user_id, workers, as_json) -> None:
     """Continue an interrupted batch: accounts already traced are skipped, a lookup
     opened before the crash is finished under its own decision."""
-    left = resume_batch(ws, batch_id, user_id=user_id, workers=workers)
+    session = Session(ws, user_id)
+    left = session.resume_batch(batch_id, workers=workers)
     err_console.print(f"resuming {batch_id}: {left['pending']:,} pending, {left['open']:,} "
                       f"to finish, {left['done']:,} done")
-    _run(ws, batch_id, workers, as_json, batch_id)
+    _run(session, batch_id, workers, as_json, batch_id)
 
 
 @batch_group.command("list")
@@ -182,7 +183,7 @@ def batch_resume(ws, batch_id, user_id, workers, as_json) -> None:
 @with_workspace
 def batch_list(ws, as_json) -> None:
     """Every batch, newest first."""
-    batches = list_batches(ws)
+    batches = Session(ws).all_batches()
     if as_json:
         click.echo(json.dumps(batches, indent=2))
         return
@@ -199,7 +200,7 @@ def batch_list(ws, as_json) -> None:
 @with_workspace
 def batch_show(ws, batch_id, as_json) -> None:
     """One batch's progress and summary."""
-    summary = summarize(ws, batch_id)
+    summary = Session(ws).batch_progress(batch_id)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:
@@ -213,7 +214,7 @@ def batch_show(ws, batch_id, as_json) -> None:
 @with_workspace
 def batch_cancel(ws, batch_id, user_id, as_json) -> None:
     """Give up an interrupted batch and release its accounts for another batch."""
-    summary = cancel_batch(ws, batch_id, user_id=user_id)
+    summary = Session(ws, user_id).cancel_batch(batch_id)
     if as_json:
         click.echo(json.dumps(summary, indent=2))
     else:

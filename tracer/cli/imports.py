@@ -10,7 +10,6 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..app import Session
 from ..csvio import parse_maps
-from ..imports import import_accounts
 from ..privacy import refuse_sensitive_option
 from ..vendors import mapping_for
 from ._common import console, err_console, user_option, with_workspace
@@ -66,8 +65,9 @@ def accounts_import(ws, file: Path, maps, user_id, reason, as_json) -> None:
     """
     with _progress(file) as progress:
         task = progress.add_task(file.name, total=None)
-        result = import_accounts(ws, file, column_map=parse_maps(maps), actor=user_id,
-                                 progress=lambda n: progress.advance(task, n), reason=reason)
+        result = Session(ws, user_id).import_accounts(
+            file, column_map=parse_maps(maps), reason=reason,
+            progress=lambda n: progress.advance(task, n))
     _report(result, as_json)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..attachments import attach, attachment, reject, undo
+from ..app import Session
 from ..privacy import refuse_sensitive_option
 from ._common import console, user_option, with_workspace
 
@@ -17,8 +17,9 @@ from ._common import console, user_option, with_workspace
 def accept_cmd(ws, lookup_id: str, contact_ref: str, user_id: str | None) -> None:
     """Attach CONTACT_REF (e.g. address:1) of LOOKUP_ID to its account, audited, if the
     account may still be worked now; says what consent is on record for it."""
-    attachment_id = attach(ws, lookup_id, contact_ref, user_id=user_id)
-    consent = attachment(ws, attachment_id)["consent"]
+    session = Session(ws, user_id)
+    attachment_id = session.accept(lookup_id, contact_ref, via="manual")
+    consent = session.attachment(attachment_id)["consent"]
     console.print(f"attachment {attachment_id}: {contact_ref} of {lookup_id} attached; "
                   f"consent: {consent}")
 
@@ -33,7 +34,7 @@ def accept_cmd(ws, lookup_id: str, contact_ref: str, user_id: str | None) -> Non
 def reject_cmd(ws, lookup_id: str, contact_ref: str, note: str, user_id: str | None) -> None:
     """Record that CONTACT_REF of LOOKUP_ID does not reach the debtor; later lookups of
     the account will not rank it first."""
-    reject(ws, lookup_id, contact_ref, user_id=user_id, note=note)
+    Session(ws, user_id).reject(lookup_id, contact_ref, note=note)
     console.print(f"{contact_ref} of {lookup_id} recorded as not the debtor's")
 
 
@@ -43,7 +44,7 @@ def reject_cmd(ws, lookup_id: str, contact_ref: str, note: str, user_id: str | N
 @with_workspace
 def undo_cmd(ws, attachment_id: int, user_id: str | None) -> None:
     """Undo ATTACHMENT_ID: restore the account's previous contact data, audited."""
-    restored = undo(ws, attachment_id, user_id=user_id)
+    _made, restored = Session(ws, user_id).undo(attachment_id)
     console.print(f"attachment {attachment_id} undone; restored "
                   + ", ".join(f"{k}={v or ''}" for k, v in restored.items()))
 

@@ -9,7 +9,7 @@ from datetime import date
 import click
 
 from ..errors import InputError
-from ..lookup import LookupResult, Tracer
+from ..app import Session
 from ..matching.normalize import parse_date
 from ..privacy import refuse_sensitive_option
 from ._common import console, err_console, user_option, with_workspace
@@ -53,7 +53,8 @@ def _policy_file(decision) -> str:
     return f" from {policy['path']}, sha256 {policy['sha256'][:12]}"
 
 
-def render(result: LookupResult) -> None:
+def render(result) -> None:
+    """A LookupResult (tracer.lookup), as the terminal shows it."""
     d = result.decision
     console.print(f"Lookup [bold]{result.lookup_id}[/bold]  account {result.account_id}  "
                   f"as of {result.as_of}  decision [bold]{d.outcome}[/bold] "
@@ -113,12 +114,8 @@ def trace_cmd(ws, account_id, purpose, reason, user_id, as_of, judgment_ref, as_
     3 on a denial, 2 on bad usage."""
     if not user_id:
         raise InputError("say who you are: --user ID or the TRACER_USER environment variable")
-    tracer = Tracer(ws)
-    try:
-        result = tracer.trace(account_id, user_id=user_id, purpose=purpose, reason=reason,
-                              as_of=parse_as_of(as_of), judgment_ref=judgment_ref)
-    finally:
-        tracer.close()
+    result = Session(ws, user_id).trace(account_id, purpose=purpose, reason=reason,
+                                        as_of=parse_as_of(as_of), judgment_ref=judgment_ref)
     if as_json:
         click.echo(json.dumps(result.to_dict(), indent=2))
     else:

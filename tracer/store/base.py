@@ -111,6 +111,23 @@ class Records(Protocol):
     def count(self) -> int: ...
     def sample(self, step: int) -> Iterator[dict[str, Any]]: ...
     def earlier_events(self, record_keys: Iterable[str]) -> set[tuple[str, str | None]]: ...
+    # an import (tracer.imports), inside one write unit of work:
+    def history_mark(self) -> int:
+        """A mark after which :meth:`replaced_since` counts replaced versions."""
+    def replaced_since(self, mark: int) -> int:
+        """How many stored records were replaced (their earlier version kept) since."""
+    def upsert(self, rows: Sequence[Sequence[Any]]) -> int:
+        """Insert records (``IMPORT_COLUMNS`` order), replacing a stored one of the same
+        (source, record_id) whose raw_hash differs (its earlier version kept in
+        record_history); the same content changes nothing.  Returns rows inserted plus
+        twice those replaced."""
+    def begin_import(self) -> Any:
+        """Start tracking the record_ids one import has seen; returns a token for
+        :meth:`end_import`."""
+    def seen_in_import(self, ids: Sequence[str]) -> dict[str, int]:
+        """Which of ``ids`` this import already noted, with their lines."""
+    def note_in_import(self, ids_and_lines: Sequence[tuple[str, int]]) -> None: ...
+    def end_import(self, token: Any) -> None: ...
 
 
 class Lookups(Protocol):
@@ -157,16 +174,52 @@ class AuditLog(Protocol):
 
 
 class Batches(Protocol):
-    def get(self, batch_id: str) -> dict[str, Any] | None: ...
-    def create(self, batch: Mapping[str, Any], account_ids: Sequence[str] | None,
-               where: str | None) -> int: ...
+    """``tracer batch``'s state: batches, their items (one per account, numbered ``seq``
+    from 1 in the batch's order) and the accounts they lease (one batch per account)."""
+
+    def get(self, batch_id: str) -> dict[str, Any] | None:
+        """The batch's columns (``BATCH_COLUMNS``), or None."""
+    def insert(self, batch: Mapping[str, Any]) -> None:
+        """A new batch row from the columns given."""
+    def update(self, batch_id: str, values: Mapping[str, Any], *,
+               only_if_status: str | None = None) -> None:
+        """Set batch columns (``summary`` too); with ``only_if_status``, only while the
+        batch has that status.  A column that is not a batch's is a ValueError."""
+    def list(self) -> list[tuple]:
+        """(batch_id, status, owner, total, user_id, purpose, created_at, finished_at,
+        items done) per batch, newest first."""
+    def add_items(self, batch_id: str, account_ids: Sequence[str] | None = None, *,
+                  where: str | None = None) -> int:
+        """The batch's items: ``account_ids`` in their order, else the accounts a
+        ``--where`` filter selects (open ones unless it names status) by account_id;
+        returns how many the batch has.  A filter the grammar refuses is an InputError."""
     def item_status(self, batch_id: str, account_id: str) -> str | None: ...
-    def items(self, batch_id: str, status: str, after: int, n: int, k: int,
-              limit: int) -> list[tuple]: ...
-    def lease(self, batch_id: str, *, acquired_at: str) -> list[tuple[str, int, str | None]]: ...
-    def release(self, batch_id: str) -> None: ...
-    def summary_counts(self, batch_id: str) -> dict[str, Any]: ...
-    def list(self) -> list[dict[str, Any]]: ...
+    def update_item(self, batch_id: str, account_id: str, values: Mapping[str, Any], *,
+                    lookup_id: str | None = None) -> None:
+        """Set columns of one item; with ``lookup_id``, only while the item names it."""
+    def set_item_error(self, batch_id: str, seq: int, error: str) -> None: ...
+    def status_counts(self, batch_id: str) -> dict[str, int]:
+        """Items by status (pending, open, done)."""
+    def open_lookups(self, batch_id: str) -> list[str]:
+        """Lookup ids of the items left ``open``, in seq order."""
+    def count_items(self, batch_id: str, *, status: str | None = None,
+                    not_status: str | None = None) -> int: ...
+    def items(self, batch_id: str, status: str, *, after: int, n: int, k: int,
+              limit: int = 500) -> list[tuple[int, str, str | None]]:
+        """(seq, account_id, lookup_id) of the items in ``status`` with ``seq > after``
+        and ``seq % n == k`` (one worker's share), in seq order, at most ``limit``."""
+    def tallies(self, batch_id: str) -> dict[str, Any]:
+        """What a summary counts: ``by_result`` {result, else status: n}; ``denied``
+        [(reasons, n)] of denied items; ``source_errors`` [(names, n)]; ``attached``
+        (sum), ``errors`` (items with an error), ``done`` (items with done_at)."""
+    def lease(self, batch_id: str, *, acquired_at: str) -> list[tuple[str, int, str | None]]:
+        """Lease every not-done item's account to this batch where no batch holds it;
+        returns (other batch, how many of this batch's accounts it holds, its owner),
+        most first.  Empty: the batch holds all its accounts."""
+    def release(self, batch_id: str) -> None:
+        """Drop every lease the batch holds."""
+    def set_cache_kb(self, kb: int) -> None:
+        """A hint: a larger page cache for this connection (a store may ignore it)."""
 
 
 class Models(Protocol):
