@@ -196,3 +196,40 @@ def configure_sources(directory: Path, **overrides) -> dict[str, str]:
     tables = {name: {"enabled": True, **settings} for name, settings in overrides.items()}
     (directory / "sources.toml").write_text(sources_toml(tables))
     return {"TRACER_CONFIG": str(directory)}
+
+
+def _spark_missing() -> str | None:
+    """Why the Spark tests cannot run here, or None."""
+    import importlib.util
+    import os
+    import shutil
+    if importlib.util.find_spec("pyspark") is None:
+        return "pyspark is not installed (pip install '.[spark]')"
+    if not (os.environ.get("JAVA_HOME") or shutil.which("java")):
+        return "no Java for Spark (java on PATH or $JAVA_HOME)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark():
+    """One local[2] SparkSession for every Spark test (starting one takes seconds):
+    few shuffle partitions, no UI, bound to loopback."""
+    missing = _spark_missing()
+    if missing:
+        pytest.skip(missing)
+    from tracer.spark.session import spark_session
+    session = spark_session("local[2]", shuffle_partitions=4)
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked ``slow`` (minutes each) run with TRACER_SLOW=1 or ``-m slow``."""
+    import os
+    if os.environ.get("TRACER_SLOW") == "1" or "slow" in (config.getoption("-m") or ""):
+        return
+    skip = pytest.mark.skip(reason="slow: set TRACER_SLOW=1 (or -m slow) to run")
+    for item in items:
+        if "slow" in item.keywords:
+            item.add_marker(skip)

@@ -186,12 +186,23 @@ class _Progress:
               help=f"Match probability that joins two records (default {DEFAULT_THRESHOLD}).")
 @click.option("--settings", "settings_path", type=click.Path(dir_okay=False),
               help="Trained model JSON: reused when it exists, written after training if not.")
+@click.option("--engine", type=click.Choice(["in-process", "spark"]), default="in-process",
+              show_default=True,
+              help="Where the pairs are compared and clustered: this process, or Apache "
+                   "Spark (the spark extra; the same results, docs/scale-out.md).")
+@click.option("--spark-master", default=None, metavar="MASTER",
+              help="With --engine spark: local[*] (the default), local[N] or a cluster URL.")
 @click.pass_context
 def resolve_cmd(ctx, input_csv, link_csv, out_path, pairs_path, maps, compares, threshold,
-                settings_path) -> None:
+                settings_path, engine, spark_master) -> None:
     """Find which records of INPUT_CSV (or of INPUT_CSV and --link OTHER) are the same
     person: blocking, comparison levels, Fellegi-Sunter scores trained without labels,
     clustering with the mixed-file guard.  The result does not depend on row order."""
+    if spark_master and engine != "spark":
+        raise InputError("--spark-master needs --engine spark")
+    if engine == "spark":
+        from ..spark.session import require_spark
+        require_spark()
     column_map = parse_maps(maps)
     extra, groups = _parse_compare(compares)
     inputs = [input_csv] + ([link_csv] if link_csv else [])
@@ -237,7 +248,11 @@ def resolve_cmd(ctx, input_csv, link_csv, out_path, pairs_path, maps, compares, 
     elif model is not None:
         config.threshold = float(model.settings.get("link_threshold", DEFAULT_THRESHOLD))
     with _Progress() as progress:
-        result = resolve_rows(rows, config, other=other, model=model, progress=progress)
+        if engine == "spark":
+            result = _resolve_on_spark(rows, config, other, model, progress,
+                                       spark_master or "local[*]")
+        else:
+            result = resolve_rows(rows, config, other=other, model=model, progress=progress)
     if settings_path and model is None:
         write_private_text(settings_path, result.model.to_json())
     ids = result.cluster_ids()
@@ -270,11 +285,36 @@ def resolve_cmd(ctx, input_csv, link_csv, out_path, pairs_path, maps, compares, 
             f"{oversized:,} records share a blocking key with over {config.max_block:,} "
             f"others ({rules} rule{'s' if rules != 1 else ''}): in those blocks they were "
             f"compared only with their exact duplicates")
+    split = getattr(result, "split_components", 0)
+    if split:
+        err_console.print(
+            f"{split:,} connected component{'s' if split != 1 else ''} "
+            f"({result.split_component_records:,} records) too big for one Spark task: "
+            f"split at their weakest links, see docs/scale-out.md")
     if counts:
         by_field = ", ".join(f"{field} {n:,}" for field, n in counts.most_common())
         err_console.print(f"{sum(counts.values()):,} problems in the input ({by_field}): "
                           f"values that could not be read count as missing and every row "
                           f"was still resolved; see {report}")
+
+
+def _resolve_on_spark(rows, config, other, model, progress, master: str):
+    """The Spark engine (tracer.spark), on a session this command starts and stops
+    (one spark-submit already made is reused and left running)."""
+    from ..spark.engine import resolve_rows_spark
+    from ..spark.session import spark_session
+
+    from pyspark.sql import SparkSession
+
+    owned = SparkSession.getActiveSession() is None
+    spark = spark_session(master)
+    try:
+        spark.sparkContext.setLogLevel("ERROR")
+        return resolve_rows_spark(rows, config, spark=spark, other=other, model=model,
+                                  progress=progress)
+    finally:
+        if owned:
+            spark.stop()
 
 
 def register(cli: click.Group) -> None:

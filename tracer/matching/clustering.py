@@ -171,7 +171,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
                   link_threshold: float = 0.9,
                   evidence_threshold: float | None = None, bridge_strength: float = 0.99,
                   seam_margin: float = SEAM_MARGIN, report: dict | None = None,
-                  codes: dict | None = None):
+                  codes: dict | None = None, evidence_seams: bool | None = None):
     """Bulk version of :func:`cluster` over arrays (``tracer resolve``, a million records).
 
     ``left``/``right``/``probability`` are the scored edges; ``dob`` (ISO strings),
@@ -203,6 +203,10 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     their edges are evidence only; ``report["isolated"]`` counts them.
     ``codes`` may give ``dob``, ``ssn_last4`` and ``suffix`` as integer codes already
     (-1 when missing, a table's), which spares coding a million objects again.
+    ``evidence_seams`` says whether evidence edges between conflicting clusters mark
+    seams; by default they do when the guard refused any merge at all (in any
+    component), which ``report["refused"]`` tells: a backend that clusters one component
+    at a time passes the whole file's answer to keep that rule.
     """
     import numpy as np
 
@@ -241,6 +245,7 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
     roots = _smallest_member(_components(n, left[fast_merge], right[fast_merge]))
     accepted = [fast_merge]
     ambiguous = 0
+    info: dict = {}
     nodes = np.flatnonzero(slow[component])
     if len(nodes):
         local = np.full(n, -1, dtype=np.int64)
@@ -252,11 +257,13 @@ def cluster_pairs(n: int, left, right, probability, *, dob, ssn_last4, suffix, s
                            None if identifier is None else _take(identifier, nodes))
         sub_roots, sub_accepted, ambiguous = _greedy_with_guard(
             ids, local[left[edges]], local[right[edges]], tol[edges], merge[edges],
-            _log_odds(probability[edges]), seam_margin)
+            _log_odds(probability[edges]), seam_margin, evidence_seams=evidence_seams,
+            info=info)
         roots[nodes] = nodes[sub_roots]
         accepted.append(edges[sub_accepted])
     if report is not None:
         report["ambiguous"] = ambiguous
+        report["refused"] = bool(info.get("refused"))
         report["isolated"] = 0 if isolated is None else int(isolated.sum())
     accepted = np.concatenate(accepted)
     if bridge_strength > link_threshold and len(accepted):
@@ -348,7 +355,8 @@ def _log_odds(probability):
 
 
 def _greedy_with_guard(ids, left, right, tol, merge, strength=None,
-                       margin: float = SEAM_MARGIN):
+                       margin: float = SEAM_MARGIN, *, evidence_seams: bool | None = None,
+                       info: dict | None = None):
     """The guarded greedy merge over edges sorted strongest first: (root per record,
     indices of the accepted edges, ambiguous records).  ``strength`` (log2 odds per
     edge) lets a seam record choose a far stronger cluster (:data:`SEAM_MARGIN`)."""
@@ -357,7 +365,9 @@ def _greedy_with_guard(ids, left, right, tol, merge, strength=None,
     # 1. Greedy merging, strongest edge first, refusing conflicting merges: the seams.
     first = ids.union_find()
     refused = first.union_all(np.flatnonzero(merge), left, right, tol)
-    if refused:
+    if info is not None:
+        info["refused"] = bool(refused)
+    if (bool(refused) if evidence_seams is None else evidence_seams):
         # Evidence edges between two clusters that conflict mark seams as well.
         roots = first.roots()
         ev = np.flatnonzero(~merge)

@@ -262,10 +262,13 @@ def namesake_bare(table: RecordTable) -> np.ndarray:
 def cluster_with_namesakes(table: RecordTable, left: np.ndarray, right: np.ndarray,
                            probability: np.ndarray, allowed: np.ndarray, evidence: np.ndarray,
                            tolerance: np.ndarray, *, threshold: float,
-                           bridge_strength: float, report: dict | None = None) -> np.ndarray:
+                           bridge_strength: float, report: dict | None = None,
+                           cluster=cluster_pairs) -> np.ndarray:
     """Cluster labels (:func:`.clustering.cluster_pairs`) with the namesake rules: the
     pairs ``allowed`` by the pair guard, restricted further around namesakes, and
-    ``evidence`` pairs for ambiguity.  ``allowed`` is not changed."""
+    ``evidence`` pairs for ambiguity.  ``allowed`` is not changed.  ``cluster`` (the
+    signature of :func:`.clustering.cluster_pairs`) clusters the pairs: another backend
+    (Spark) passes one that runs it per connected component where the pairs are."""
     allowed = allowed.copy()
     # Namesakes (a Jr and a Sr at one address): their records join only records that
     # share a DOB, SSN last-4, suffix, email or mobile with them; those with none join
@@ -306,7 +309,7 @@ def cluster_with_namesakes(table: RecordTable, left: np.ndarray, right: np.ndarr
     codes = {name: table.codes(name) for name in ("dob", "ssn_last4", "suffix")}
 
     def clusters(isolated: np.ndarray) -> np.ndarray:
-        return cluster_pairs(len(table), left[evidence], right[evidence], probability[evidence],
+        return cluster(len(table), left[evidence], right[evidence], probability[evidence],
                              dob=table.column("dob"), ssn_last4=table.column("ssn_last4"),
                              suffix=table.column("suffix"), tolerance=tolerance[evidence],
                              allowed=allowed[evidence], dob_year=table.column("dob_year"),

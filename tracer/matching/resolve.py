@@ -201,6 +201,37 @@ def rules_for_table(table: RecordTable, extra_kinds: Mapping[str, str]) -> list[
     return rules
 
 
+def rules_in_use(table: RecordTable, model: MatchModel | None) -> list[BlockingRule]:
+    """The blocking rules of a run: a reused model's (else the table's own), less those
+    whose columns the table lacks."""
+    extra = dict(table.extra_kinds)
+    if model is not None:
+        rules = [BlockingRule.from_dict(r) for r in model.settings.get("blocking_rules", [])] \
+            or rules_for_table(table, extra)
+    else:
+        rules = rules_for_table(table, extra)
+    return [r for r in rules if all(c in table.columns for c in r.columns)]
+
+
+def training_inputs(config: ResolveConfig, extra: Mapping[str, str],
+                    comparisons: Sequence[Comparison]) -> tuple[dict, dict]:
+    """(starting m per comparison, settings saved with the model) of a run that trains."""
+    m_defaults = dict(default_model().m)
+    for column, kind in extra.items():
+        m_defaults[column] = dict(EXTRA_DEFAULT_M[kind])
+    for comp in comparisons:
+        for lvl in comp.levels:
+            if lvl.kind == "crossed":
+                m_defaults[comp.name][lvl.label] = CROSSED_DEFAULT_M
+    settings = {"link_threshold": config.threshold,
+                "bridge_strength": config.bridge_strength,
+                "max_block": config.max_block,
+                "extra_kinds": dict(extra),
+                "extra_groups": [list(g) for g in config.extra_groups],
+                "link": config.link}
+    return m_defaults, settings
+
+
 def term_weights(model: MatchModel, table: RecordTable, left, right, gammas,
                  frequencies: Mapping[str, Any] | None = None) -> dict:
     """Per comparison with a term-frequency adjustment: extra weight per pair.
@@ -241,6 +272,17 @@ def term_weights(model: MatchModel, table: RecordTable, left, right, gammas,
                                     MIN_ADJUSTMENT, MAX_ADJUSTMENT)
         out[c] = weights
     return out
+
+
+def score_pairs(model: MatchModel, table: RecordTable, left: np.ndarray, right: np.ndarray,
+                gammas: np.ndarray, frequencies: Mapping[str, Any] | None = None):
+    """(term-frequency weights, match weight, probability, may join, is evidence, DOB
+    tolerance) of the pairs: pair by pair, so any slice of the pairs scores alike."""
+    tf = term_weights(model, table, left, right, gammas, frequencies)
+    tf_total = sum(tf.values()) if tf else None
+    weight, probability = model.score_gammas(gammas, tf_total)
+    allowed, evidence, tolerance = pair_guard(model, gammas, weight)
+    return tf, weight, probability, allowed, evidence, tolerance
 
 
 def _without_households(comparisons, extra: Mapping[str, str], table: RecordTable,
@@ -292,12 +334,7 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     order = table.canonical_order()
     table = table.take(order)
     extra = dict(table.extra_kinds)
-    if model is not None:
-        rules = [BlockingRule.from_dict(r) for r in model.settings.get("blocking_rules", [])] \
-            or rules_for_table(table, extra)
-    else:
-        rules = rules_for_table(table, extra)
-    rules = [r for r in rules if all(c in table.columns for c in r.columns)]
+    rules = rules_in_use(table, model)
     rule_codes: list[np.ndarray] = []
     left, right, report = candidate_pairs(table, rules, max_block=config.max_block,
                                           link=config.link, rule_codes=rule_codes,
@@ -314,26 +351,12 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
     if model is None:
         n = len(table)
         union_codes = left * n + right
-        m_defaults = dict(default_model().m)
-        for column, kind in extra.items():
-            m_defaults[column] = dict(EXTRA_DEFAULT_M[kind])
-        for comp in comparisons:
-            for lvl in comp.levels:
-                if lvl.kind == "crossed":
-                    m_defaults[comp.name][lvl.label] = CROSSED_DEFAULT_M
+        m_defaults, settings = training_inputs(config, extra, comparisons)
         model = train_model(table, comparisons, rules, rule_codes, union_codes, gammas,
-                            link=config.link, m_defaults=m_defaults,
-                            settings={"link_threshold": config.threshold,
-                                      "bridge_strength": config.bridge_strength,
-                                      "max_block": config.max_block,
-                                      "extra_kinds": extra,
-                                      "extra_groups": [list(g) for g in config.extra_groups],
-                                      "link": config.link})
+                            link=config.link, m_defaults=m_defaults, settings=settings)
         step("train")
-    tf = term_weights(model, table, left, right, gammas, frequencies)
-    tf_total = sum(tf.values()) if tf else None
-    weight, probability = model.score_gammas(gammas, tf_total)
-    allowed, evidence, tolerance = pair_guard(model, gammas, weight)
+    tf, weight, probability, allowed, evidence, tolerance = score_pairs(
+        model, table, left, right, gammas, frequencies)
     step("score")
     cluster_report: dict[str, int] = {}
     labels = cluster_with_namesakes(table, left, right, probability, allowed, evidence,
@@ -349,10 +372,11 @@ def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchMode
 
 def resolve_rows(rows: Sequence[Mapping[str, Any]], config: ResolveConfig | None = None, *,
                  other: Sequence[Mapping[str, Any]] | None = None,
-                 model: MatchModel | None = None, progress: Progress | None = None
-                 ) -> Resolution:
+                 model: MatchModel | None = None, progress: Progress | None = None,
+                 engine: Callable[..., Resolution] | None = None) -> Resolution:
     """Deduplicate ``rows`` (or link them to ``other``): FORMATS.md §2 dictionaries with
-    a unique ``record_id`` within each file."""
+    a unique ``record_id`` within each file.  ``engine`` resolves the normalized table
+    (:func:`resolve_table`'s signature; the Spark engine's, ``tracer.spark.engine``)."""
     config = config or ResolveConfig()
     if other is not None:
         config.link = True
@@ -378,6 +402,6 @@ def resolve_rows(rows: Sequence[Mapping[str, Any]], config: ResolveConfig | None
         all_rows, file=file_of, extra_kinds=extra, workers=config.workers,
         progress=(lambda done: progress("normalize", done, len(all_rows))) if progress else None)
     normalized = round(time.perf_counter() - started, 3)
-    result = resolve_table(table, config, model=model, progress=progress)
+    result = (engine or resolve_table)(table, config, model=model, progress=progress)
     result.timings = {"normalize": normalized, **result.timings}
     return result

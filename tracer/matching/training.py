@@ -117,6 +117,38 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
     ``rule_codes[r]`` are the pair codes (``i * n + j``) rule ``r`` produced and
     ``union_codes``/``union_gammas`` the deduplicated union and its level matrix.
     """
+    # The union's level patterns, once: each rule's session counts its pairs' patterns.
+    patterns, counts, pattern_of = level_patterns(union_gammas, inverse=True)
+    rule_counts = []
+    for rule, codes in zip(rules, rule_codes):
+        if not _trains(rule, len(codes), len(table)):
+            rule_counts.append(None)
+            continue
+        rows = np.searchsorted(union_codes, codes)
+        rule_counts.append(np.bincount(pattern_of[rows], minlength=len(patterns)))
+    return train_on_patterns(table, comparisons, rules, [len(c) for c in rule_codes],
+                             patterns, counts, rule_counts, len(union_codes), link=link,
+                             m_defaults=m_defaults, settings=settings, u_samples=u_samples,
+                             seed=seed)
+
+
+def _trains(rule: BlockingRule, pairs: int, records: int) -> bool:
+    """Does EM learn m from this rule's pairs (enough of them, a big enough table)?"""
+    return pairs >= 50 and records >= EM_MIN_RECORDS and rule.trains_m
+
+
+def train_on_patterns(table: RecordTable, comparisons: Sequence[Comparison],
+                      rules: Sequence[BlockingRule], rule_pairs: Sequence[int],
+                      patterns: np.ndarray, counts: np.ndarray,
+                      rule_counts: Sequence[np.ndarray | None], union_pairs: int, *,
+                      link: bool = False, m_defaults: dict | None = None,
+                      settings: dict[str, Any] | None = None, u_samples: int = U_SAMPLES,
+                      seed: int = 42) -> MatchModel:
+    """:func:`train_model` from level-pattern counts alone: ``patterns`` (distinct level
+    rows, in :func:`.em.level_patterns` order), ``counts`` (pairs of the union per
+    pattern) and ``rule_counts[r]`` (rule r's pairs per pattern, None when the rule does
+    not train).  A backend that compares pairs elsewhere (Spark) aggregates these counts
+    where the pairs are and trains here, with the very same arithmetic."""
     comparisons = tuple(comparisons)
     n = len(table)
     left, right = random_pairs(table, min(u_samples, max(n * (n - 1) // 2, 1)), seed=seed,
@@ -130,21 +162,17 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
         u = [initial_m([comp], configured)[0] if comp.name in configured else u[c]
              for c, comp in enumerate(comparisons)]
     names = [c.name for c in comparisons]
-    # The union's level patterns, once: each rule's session counts its pairs' patterns.
-    patterns, _counts, pattern_of = level_patterns(union_gammas, inverse=True)
     sums = [np.zeros(len(c.levels)) for c in comparisons]
     weights = [0.0] * len(comparisons)
     sessions = []
-    for rule, codes in zip(rules, rule_codes):
-        if len(codes) < 50 or n < EM_MIN_RECORDS or not rule.trains_m:
+    for rule, pairs, rule_count in zip(rules, rule_pairs, rule_counts):
+        if rule_count is None or not _trains(rule, pairs, n):
             continue
-        rows = np.searchsorted(union_codes, codes)
         fixed = [names.index(c) for c in rule.covers if c in names]
-        counts = np.bincount(pattern_of[rows], minlength=len(patterns))
         result = expectation_maximisation(None, comparisons, m0, u, 0.1, fixed=fixed,
-                                          patterns=(patterns, counts))
-        expected = result.prior * len(codes)
-        sessions.append({"rule": rule.label, "pairs": int(len(codes)),
+                                          patterns=(patterns, rule_count))
+        expected = result.prior * pairs
+        sessions.append({"rule": rule.label, "pairs": int(pairs),
                          "iterations": result.iterations, "converged": result.converged,
                          "prior": round(result.prior, 6)})
         for c in range(len(comparisons)):
@@ -158,8 +186,8 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
         m[c][[lvl.is_null for lvl in comp.levels]] = 1.0
     # λ: expected matches among the blocked pairs over all possible pairs.
     fit = expectation_maximisation(None, comparisons, m, u, 0.01, update_m=False,
-                                   patterns=(patterns, _counts))
-    expected_matches = fit.prior * len(union_codes)
+                                   patterns=(patterns, counts))
+    expected_matches = fit.prior * union_pairs
     if link:
         possible = int((table.file == 0).sum()) * int((table.file == 1).sum())
     else:
@@ -172,7 +200,7 @@ def train_model(table: RecordTable, comparisons: Sequence[Comparison],
     model_settings["blocking_rules"] = [r.to_dict() for r in rules]
     return MatchModel(comparisons, _as_dict(comparisons, m), _as_dict(comparisons, u), prior,
                       model_settings,
-                      {"records": n, "blocked_pairs": int(len(union_codes)),
+                      {"records": n, "blocked_pairs": int(union_pairs),
                        "random_pairs": int(len(left)), "em_sessions": sessions,
                        "expected_matches": round(expected_matches, 1),
                        "trained_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
