@@ -101,3 +101,24 @@ def test_a_redaction_writes_only_the_committed_redacted_form(pg_url):
             assert list(uow.audit.export_rows())[-1]["redacted"] == 1
     finally:
         ws.close()
+
+
+def test_init_and_every_command_take_a_postgresql_url(pg_server, tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from tracer.cli import cli
+    url = pg_server.admin_url(pg_server.new_database())
+    monkeypatch.setenv("TRACER_KEY_FILE", str(tmp_path / "ws.key"))
+    monkeypatch.setenv("TRACER_DB", url)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["init"])
+    assert first.exit_code == 0 and "Created workspace" in first.output
+    assert "copy it to every host" in first.output
+    assert runner.invoke(cli, ["users", "add", "ana", "--role", "collector"]).exit_code == 0
+    verified = runner.invoke(cli, ["audit", "verify"])
+    assert verified.exit_code == 0, verified.output
+    (tmp_path / "other.key").write_text("00" * 32)
+    (tmp_path / "other.key").chmod(0o600)
+    monkeypatch.setenv("TRACER_KEY_FILE", str(tmp_path / "other.key"))
+    refused = runner.invoke(cli, ["audit", "verify"])
+    assert refused.exit_code != 0 and "is not the secret key" in refused.output

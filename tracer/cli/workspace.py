@@ -15,11 +15,14 @@ def init_cmd(ctx: click.Context) -> None:
     """Create the workspace (SQLite file, WAL mode, schema, secret key), or migrate it."""
     ws, created = initialize(ctx.find_root().obj.get("db"))
     try:
-        if created:
+        if created and ws.dialect == "postgresql":
+            console.print(f"Created workspace {ws} (schema {SCHEMA_VERSION}); its secret is "
+                          f"in {ws.path} - copy it to every host that runs tracer on it.")
+        elif created:
             console.print(f"Created workspace {ws.path} (schema {SCHEMA_VERSION}); "
                           f"its secret is in {ws.path.name}.key - keep it with the database.")
         else:
-            console.print(f"Workspace {ws.path} is at schema {ws.schema_version()}.")
+            console.print(f"Workspace {ws if ws.dialect == 'postgresql' else ws.path} is at schema {ws.schema_version()}.")
     finally:
         ws.close()
 
