@@ -8,6 +8,8 @@ import json
 import multiprocessing
 
 import psycopg
+import sqlite3
+
 import pytest
 
 from tracer.audit.chain import canonical_json, redact_payload
@@ -122,3 +124,30 @@ def test_init_and_every_command_take_a_postgresql_url(pg_server, tmp_path, monke
     monkeypatch.setenv("TRACER_KEY_FILE", str(tmp_path / "other.key"))
     refused = runner.invoke(cli, ["audit", "verify"])
     assert refused.exit_code != 0 and "is not the secret key" in refused.output
+
+
+def test_a_workspace_copied_to_postgresql_and_back_keeps_its_chain_and_data(
+        loaded, pg_server, tmp_path, monkeypatch):
+    """SQLite -> PostgreSQL -> SQLite: every row, the same secret (a trace on the copy
+    opens its sealed DOBs), the chain verified after each copy."""
+    url = pg_server.admin_url(pg_server.new_database())
+    monkeypatch.setenv("TRACER_KEY_FILE", str(tmp_path / "copy.key"))
+    there = loaded("workspace", "copy", str(loaded.db), url)
+    assert there.exit_code == 0, there.output
+    assert "audit chain verified" in there.output
+    traced = loaded("--db", url, "trace", "ACC-1", "--purpose", "collect-debt", "--reason",
+                    "mail returned undeliverable, need a current address", "--user", "alice")
+    assert traced.exit_code == 0, traced.output
+    back_db = tmp_path / "back.db"
+    back = loaded("workspace", "copy", url, str(back_db))
+    assert back.exit_code == 0, back.output
+    entries = loaded("--db", str(back_db), "audit", "verify")
+    assert entries.exit_code == 0, entries.output
+    source = sqlite3.connect(loaded.db)
+    copied = sqlite3.connect(back_db)
+    for table in ("accounts", "records", "users"):
+        assert (source.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall()
+                == copied.execute(f"SELECT * FROM {table} ORDER BY 1").fetchall())
+    assert copied.execute("SELECT count(*) FROM lookups").fetchone()[0] == 1
+    again = loaded("workspace", "copy", str(loaded.db), url)
+    assert again.exit_code != 0 and "already holds a workspace" in again.output

@@ -27,5 +27,25 @@ def init_cmd(ctx: click.Context) -> None:
         ws.close()
 
 
+@click.group("workspace")
+def workspace_group() -> None:
+    """Move a workspace between stores."""
+
+
+@workspace_group.command("copy")
+@click.argument("src")
+@click.argument("dst")
+def copy_cmd(src: str, dst: str) -> None:
+    """Copy the workspace SRC (a SQLite file or a postgresql:// URL) into a new one at
+    DST, under the same secret, and verify the copied audit chain."""
+    from ..store.copy import copy_workspace
+    from ..store.postgres.store import display_url
+    counts = copy_workspace(src, dst)
+    console.print(f"Copied {sum(counts.values())} rows in {len(counts)} tables to "
+                  f"{display_url(dst)}; audit chain verified ({counts.get('audit', 0)} "
+                  "entries).")
+
+
 def register(cli: click.Group) -> None:
     cli.add_command(init_cmd)
+    cli.add_command(workspace_group)
