@@ -102,8 +102,15 @@ class PgWorkspace(Workspace):
         import psycopg
 
         from tracer.store.postgres.dialect import PgConnection
+        import re
         conn = PgConnection(psycopg.connect(self.db, autocommit=True))
         try:
+            pragma = re.fullmatch(r"\s*PRAGMA table_info\((\w+)\)\s*", query)
+            if pragma:                  # SQLite's column list, from information_schema
+                return [(i, name, kind, 0, None, 0) for i, (name, kind) in enumerate(
+                    conn.raw.execute("SELECT column_name, data_type FROM"
+                                     " information_schema.columns WHERE table_name = %s"
+                                     " ORDER BY ordinal_position", (pragma.group(1),)))]
             return conn.execute(query, params).fetchall()
         finally:
             conn.close()

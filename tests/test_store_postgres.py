@@ -21,11 +21,15 @@ WRITERS, ENTRIES = 4, 40
 
 
 @pytest.mark.parametrize("sqlite, postgres", [
-    ("SELECT a FROM t WHERE b = ? AND c IS ?", "SELECT a FROM t WHERE b = %s AND c IS NOT DISTINCT FROM %s"),
-    ("INSERT OR IGNORE INTO outcomes (a) VALUES (?)", "INSERT INTO outcomes (a) VALUES (%s) ON CONFLICT DO NOTHING"),
-    ("SELECT json_extract(r.payload, '$.purpose') FROM audit r", "SELECT (r.payload::jsonb ->> 'purpose') FROM audit r"),
+    ("SELECT a FROM t WHERE b = ? AND c IS ?",
+     "SELECT a FROM t WHERE b = %s AND c IS NOT DISTINCT FROM %s"),
+    ("INSERT OR IGNORE INTO outcomes (a) VALUES (?)",
+     "INSERT INTO outcomes (a) VALUES (%s) ON CONFLICT DO NOTHING"),
+    ("SELECT json_extract(r.payload, '$.purpose') FROM audit r",
+     "SELECT (r.payload::jsonb ->> 'purpose') FROM audit r"),
     ("SELECT seq FROM audit ORDER BY rowid", "SELECT seq FROM audit ORDER BY seq"),
-    ("SELECT id FROM records WHERE id % ? = 0 AND x LIKE '%a?'", "SELECT id FROM records WHERE id %% %s = 0 AND x ILIKE '%%a?'"),
+    ("SELECT id FROM records WHERE id % ? = 0 AND x LIKE '%a?'",
+     "SELECT id FROM records WHERE id %% %s = 0 AND x ILIKE '%%a?'"),
     ("DELETE FROM temp.import_ids", "DELETE FROM pg_temp.import_ids"),
 ])
 def test_sqlite_statements_are_put_in_postgresql_words(sqlite, postgres):

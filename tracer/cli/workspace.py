@@ -22,7 +22,8 @@ def init_cmd(ctx: click.Context) -> None:
             console.print(f"Created workspace {ws.path} (schema {SCHEMA_VERSION}); "
                           f"its secret is in {ws.path.name}.key - keep it with the database.")
         else:
-            console.print(f"Workspace {ws if ws.dialect == 'postgresql' else ws.path} is at schema {ws.schema_version()}.")
+            shown = ws if ws.dialect == "postgresql" else ws.path
+            console.print(f"Workspace {shown} is at schema {ws.schema_version()}.")
     finally:
         ws.close()
 
