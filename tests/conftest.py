@@ -4,6 +4,7 @@ clearly synthetic input files (SSNs starting with 9, 555-01xx phones)."""
 from __future__ import annotations
 
 import csv
+import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
@@ -89,8 +90,61 @@ def workspace_at_schema(db: Path, version: int) -> sqlite3.Connection:
     return conn
 
 
+class PgWorkspace(Workspace):
+    """The same, on a PostgreSQL workspace (``--db postgresql://...``): ``db`` is its URL
+    (the application role's), ``sql`` reads it in SQLite's SQL through the dialect."""
+
+    def __init__(self, root: Path, monkeypatch, url: str):
+        super().__init__(root, monkeypatch)
+        self.db = url
+
+    def sql(self, query: str, params=()) -> list[tuple]:
+        import psycopg
+
+        from tracer.store.postgres.dialect import PgConnection
+        import re
+        conn = PgConnection(psycopg.connect(self.db, autocommit=True))
+        try:
+            pragma = re.fullmatch(r"\s*PRAGMA table_info\((\w+)\)\s*", query)
+            if pragma:                  # SQLite's column list, from information_schema
+                return [(i, name, kind, 0, None, 0) for i, (name, kind) in enumerate(
+                    conn.raw.execute("SELECT column_name, data_type FROM"
+                                     " information_schema.columns WHERE table_name = %s"
+                                     " ORDER BY ordinal_position", (pragma.group(1),)))]
+            return conn.execute(query, params).fetchall()
+        finally:
+            conn.close()
+
+    def open_dob(self, stored: str | None) -> str | None:
+        import os
+
+        from tracer.sealed import DobSeal
+        key = bytes.fromhex(Path(os.environ["TRACER_KEY_FILE"]).read_text().strip())
+        return DobSeal(key).open(stored)
+
+
+def pytest_generate_tests(metafunc):
+    """A module that sets ``BOTH_STORES = True`` runs its ``ws`` tests on SQLite and on
+    PostgreSQL."""
+    if "store_kind" in metafunc.fixturenames and (getattr(metafunc.module, "BOTH_STORES", False)
+                                                  or os.environ.get("TRACER_TEST_BOTH")):
+        metafunc.parametrize("store_kind", ["sqlite", "postgresql"], indirect=True)
+
+
 @pytest.fixture
-def ws(tmp_path, monkeypatch) -> Workspace:
+def store_kind(request) -> str:
+    return getattr(request, "param", "sqlite")
+
+
+@pytest.fixture
+def ws(tmp_path, monkeypatch, store_kind, request) -> Workspace:
+    if store_kind == "postgresql":
+        workspace = PgWorkspace(tmp_path, monkeypatch, request.getfixturevalue("pg_url"))
+        assert workspace("users", "add", "alice", "--role", "collector").exit_code == 0
+        assert workspace("users", "add", "sam", "--role", "supervisor").exit_code == 0
+        assert workspace("users", "add", "carol", "--role", "compliance",
+                         "--user", "sam").exit_code == 0
+        return workspace
     workspace = Workspace(tmp_path, monkeypatch)
     assert workspace("init").exit_code == 0
     assert workspace("users", "add", "alice", "--role", "collector").exit_code == 0
@@ -233,3 +287,32 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if "slow" in item.keywords:
             item.add_marker(skip)
+
+
+# -- PostgreSQL (tests/pg_server.py) ------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One real PostgreSQL server for the session (skipped only where it cannot run)."""
+    import pg_server as server_module
+    why = server_module.available()
+    if why:
+        pytest.skip(why)
+    server = server_module.Server().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pg_url(pg_server, tmp_path, monkeypatch) -> str:
+    """A fresh PostgreSQL workspace URL (initialized by the admin role, so the
+    application role gets only its grants), the app role's URL returned; its key file
+    in tmp_path."""
+    from tracer.app.session import initialize
+    name = pg_server.new_database()
+    monkeypatch.setenv("TRACER_KEY_FILE", str(tmp_path / "pg.key"))
+    monkeypatch.setenv("TRACER_PG_APP_ROLE", "tracer_app")
+    store, created = initialize(pg_server.admin_url(name))
+    store.close()
+    monkeypatch.delenv("TRACER_PG_APP_ROLE")
+    return pg_server.app_url(name)

@@ -10,6 +10,9 @@ import pytest
 
 from conftest import ACCOUNT_COLUMNS, ACCOUNTS
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 REASON = "mail returned undeliverable, need a current address"
 
 

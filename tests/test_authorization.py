@@ -15,6 +15,9 @@ import pytest
 
 from conftest import ACCOUNT_COLUMNS, ACCOUNTS, RECORD_COLUMNS, RECORDS, Workspace
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 REASON = "mail returned undeliverable, need a current address"
 ROLES = {"collector": "col", "supervisor": "sam", "compliance": "carol", "data": "dee"}
 #: The four accounts: (assigned to the acting collector?, flagged bankrupt since?)

@@ -14,6 +14,9 @@ from conftest import ACCOUNT_COLUMNS, ACCOUNTS, RECORD_COLUMNS, RECORDS
 from tracer import Tracer, open_workspace
 from tracer.audit.trail import AuditTrail
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 REASON = "mail returned undeliverable, need a current address"
 #: Who traces which accounts: two collectors, each on the accounts assigned to them.
 WORKERS = {"alice": [f"ACC-A{i}" for i in range(4)], "bob": [f"ACC-B{i}" for i in range(4)]}

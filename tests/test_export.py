@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import csv
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 REASON = "mail returned undeliverable, need a current address"
 FORMAT_COLUMNS = ["account_id", "lookup_id", "kind", "rank", "value", "confidence",
                   "identity_confidence", "sources", "first_seen", "last_seen", "explanation",

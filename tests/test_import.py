@@ -9,6 +9,9 @@ import pytest
 
 from conftest import ACCOUNT_COLUMNS, ACCOUNTS, RECORD_COLUMNS, RECORDS
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 GOOD = dict(account_id="G-1", first_name="Ada", last_name="Quill", dob="1970-01-02",
             ssn="987-65-4321", street="1 Main St", city="Springfield", state="IL",
             zip="62704", phone="(217) 555-0111")

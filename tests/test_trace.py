@@ -9,6 +9,9 @@ import pytest
 
 from conftest import configure_sources
 
+#: Run on SQLite and on PostgreSQL (tests/conftest.py, pg_server.py).
+BOTH_STORES = True
+
 REASON = "mail returned undeliverable, need a current address"
 
 

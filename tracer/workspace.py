@@ -1,7 +1,8 @@
 """The workspace: where tracer keeps everything, opened by path.
 
-Today a workspace is one SQLite file and its secret key beside it
-(:mod:`tracer.store.sqlite`); :func:`open_workspace` and :func:`init_workspace` are the
+A workspace is one SQLite file and its secret key beside it (:mod:`tracer.store.sqlite`,
+the default), or a PostgreSQL database named by a ``postgresql://`` URL
+(:mod:`tracer.store.postgres`); :func:`open_workspace` and :func:`init_workspace` are the
 public way in, and everything else goes through the workspace's units of work::
 
     ws = open_workspace("tracer.db")
@@ -30,11 +31,26 @@ class Workspace(SqliteStore):
     """An open workspace.  Use :func:`open_workspace` or :func:`init_workspace`."""
 
 
-def init_workspace(db: str | os.PathLike | None = None) -> tuple[Workspace, bool]:
+def _url(db) -> str | None:
+    """The PostgreSQL URL ``db`` (or $TRACER_DB) names, if it names one."""
+    from .store.postgres.store import is_postgres_url
+    chosen = str(db) if db else os.environ.get("TRACER_DB")
+    return chosen if is_postgres_url(chosen) else None
+
+
+def init_workspace(db: str | os.PathLike | None = None):
     """Create (or migrate) the workspace; returns it and whether it was new."""
+    url = _url(db)
+    if url:
+        from .store.postgres import init_postgres
+        return init_postgres(url)
     return init_sqlite(resolve_db_path(db), Workspace)
 
 
-def open_workspace(db: str | os.PathLike | None = None) -> Workspace:
+def open_workspace(db: str | os.PathLike | None = None):
     """Open an existing workspace, migrating it forward if tracer is newer than the file."""
+    url = _url(db)
+    if url:
+        from .store.postgres import open_postgres
+        return open_postgres(url)
     return open_sqlite(resolve_db_path(db), Workspace)

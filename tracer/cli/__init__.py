@@ -14,7 +14,8 @@ from ._common import TracerGroup, setup_logging
 
 @click.group(cls=TracerGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--db", "db", envvar="TRACER_DB", default=None, metavar="PATH",
-              help="Workspace SQLite file (default ./tracer.db, or $TRACER_DB).")
+              help="Workspace SQLite file or postgresql:// URL (default ./tracer.db,"
+              " or $TRACER_DB).")
 @click.option("-v", "--verbose", is_flag=True, help="Log what tracer does to stderr "
               "(SSN-shaped text is masked).")
 @click.version_option(package_name="tracer-skiptrace", prog_name="tracer")

@@ -48,13 +48,15 @@ def serve_cmd(ctx, host: str, port: int, db_option: str | None,
             console.print(f"  {user:<18} {password}")
     else:
         root = ctx.find_root().obj or {}
-        db = resolve_db_path(db_option or root.get("db"))
+        from ..store.postgres.store import is_postgres_url
+        chosen = db_option or root.get("db") or os.environ.get("TRACER_DB")
+        db = chosen if is_postgres_url(chosen) else resolve_db_path(chosen)
         open_workspace(db).close()                      # fail now, with one clear line
     if host not in LOOPBACK:
         err_console.print(f"note: listening on {host}: put TLS in front of it; cookies "
                           "are Secure only over https")
     configure_logging()
-    console.print(f"tracer serving {db} on http://{host}:{port}/ with {workers} "
+    console.print(f"tracer serving {_shown(db)} on http://{host}:{port}/ with {workers} "
                   f"process{'es' if workers > 1 else ''} (Ctrl-C stops)")
     try:
         # uvicorn's own access log would print query strings: ours prints paths only.
@@ -72,3 +74,9 @@ def serve_cmd(ctx, host: str, port: int, db_option: str | None,
 
 def register(cli: click.Group) -> None:
     cli.add_command(serve_cmd)
+
+
+def _shown(db) -> str:
+    """The workspace as a message may show it (a URL without its password)."""
+    from ..store.postgres.store import display_url
+    return display_url(str(db))

@@ -1,0 +1,150 @@
+"""The workspace schema on PostgreSQL: the same numbered migrations as SQLite's
+(:data:`tracer.store.sqlite.migrations.MIGRATIONS`), each statement put in PostgreSQL's
+words, and PostgreSQL's own text where SQLite's has none (its triggers).
+
+Tables, indexes and columns translate mechanically (types, identity ids); a trigger is
+rewritten here by hand, under the same name.  The statements that only repair data an
+older tracer wrote (seal the DOBs, record the redacted form of old audit entries) are
+skipped: a PostgreSQL workspace starts at schema 10, where no such data exists -- a
+workspace copied from SQLite arrives already repaired.  ``tracer_schema`` holds the
+newest migration applied, as ``PRAGMA user_version`` does on SQLite.
+
+Append-only: a trigger refuses every DELETE and TRUNCATE of ``audit`` and any UPDATE
+but a redaction that writes the committed redacted form; and when an application role
+is named (``$TRACER_PG_APP_ROLE``), it gets the table privileges it needs, never
+UPDATE (but of ``payload`` and ``redacted``), DELETE or TRUNCATE on ``audit``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..sqlite.migrations import MIGRATIONS
+
+#: Data repairs of SQLite workspaces older than a PostgreSQL one can be (see above).
+_SKIPPED = re.compile(r"^\s*UPDATE\s+(accounts|records|record_history|audit)\s+SET\s+"
+                      r"(dob|features|redacted_sha256)\s*=\s*tracer_", re.I)
+_NOW = "to_char(now() AT TIME ZONE 'utc', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+_AUDIT_GUARD = """
+CREATE OR REPLACE FUNCTION tracer_audit_guard() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP = 'UPDATE' AND OLD.redacted = 0 AND NEW.redacted = 1
+     AND NEW.seq = OLD.seq AND NEW.ts = OLD.ts AND NEW.event = OLD.event
+     AND NEW.actor IS NOT DISTINCT FROM OLD.actor
+     AND NEW.account_id IS NOT DISTINCT FROM OLD.account_id
+     AND NEW.lookup_id IS NOT DISTINCT FROM OLD.lookup_id
+     AND NEW.payload_sha256 = OLD.payload_sha256
+     AND NEW.prev_hash = OLD.prev_hash AND NEW.hash = OLD.hash
+     AND NEW.chain = OLD.chain AND NEW.actor_auth IS NOT DISTINCT FROM OLD.actor_auth
+     AND NEW.redacted_sha256 IS NOT DISTINCT FROM OLD.redacted_sha256 THEN
+    IF OLD.redacted_sha256 IS NULL OR encode(sha256(convert_to(NEW.payload, 'UTF8')), 'hex')
+        IS DISTINCT FROM OLD.redacted_sha256 THEN
+      RAISE EXCEPTION 'audit is append-only (a redaction writes only the redacted form)';
+    END IF;
+    RETURN NEW;
+  END IF;
+  RAISE EXCEPTION 'audit is append-only';
+END $$"""
+
+_CHAIN_FORWARD = """
+CREATE OR REPLACE FUNCTION tracer_audit_chain_forward() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF NEW.chain < coalesce((SELECT chain FROM audit ORDER BY seq DESC LIMIT 1), 1) THEN
+    RAISE EXCEPTION 'audit entries keep the newest chain format';
+  END IF;
+  RETURN NEW;
+END $$"""
+
+_KEEP_HISTORY = f"""
+CREATE OR REPLACE FUNCTION tracer_records_keep_history() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF OLD.raw_hash IS DISTINCT FROM NEW.raw_hash THEN
+    INSERT INTO record_history (record_rowid, source, record_id, first_name,
+        middle_name, last_name, suffix, full_name, dob, ssn_last4, street, unit, city,
+        state, zip, phone, phone_type, email, employer, first_seen, last_seen, event,
+        event_date, raw_hash, imported_at, replaced_at)
+    VALUES (OLD.id, OLD.source, OLD.record_id, OLD.first_name, OLD.middle_name,
+        OLD.last_name, OLD.suffix, OLD.full_name, OLD.dob, OLD.ssn_last4, OLD.street,
+        OLD.unit, OLD.city, OLD.state, OLD.zip, OLD.phone, OLD.phone_type, OLD.email,
+        OLD.employer, OLD.first_seen, OLD.last_seen, OLD.event, OLD.event_date,
+        OLD.raw_hash, OLD.imported_at, {_NOW});
+  END IF;
+  RETURN NEW;
+END $$"""
+
+#: SQLite trigger name -> PostgreSQL statements creating it.
+_TRIGGERS: dict[str, list[str]] = {
+    "audit_no_delete": [
+        _AUDIT_GUARD,
+        "CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit FOR EACH ROW"
+        " EXECUTE FUNCTION tracer_audit_guard()",
+        "CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT"
+        " EXECUTE FUNCTION tracer_audit_guard()"],
+    "audit_no_update": [
+        "CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit FOR EACH ROW"
+        " EXECUTE FUNCTION tracer_audit_guard()"],
+    "audit_redaction_form": [],            # part of tracer_audit_guard
+    "audit_chain_forward": [
+        _CHAIN_FORWARD,
+        "CREATE TRIGGER audit_chain_forward BEFORE INSERT ON audit FOR EACH ROW"
+        " EXECUTE FUNCTION tracer_audit_chain_forward()"],
+    "records_keep_history": [
+        _KEEP_HISTORY,
+        "CREATE TRIGGER records_keep_history BEFORE UPDATE OF raw_hash ON records"
+        " FOR EACH ROW EXECUTE FUNCTION tracer_records_keep_history()"],
+}
+
+
+def _table(stmt: str) -> str:
+    """A CREATE TABLE / ALTER TABLE in PostgreSQL's types."""
+    stmt = re.sub(r"\bid INTEGER PRIMARY KEY\b",
+                  "id BIGINT GENERATED BY DEFAULT AS IDENTITY PRIMARY KEY", stmt)
+    stmt = re.sub(r"\bINTEGER\b", "BIGINT", stmt)
+    stmt = re.sub(r"\bREAL\b", "DOUBLE PRECISION", stmt)
+    if re.match(r"\s*CREATE TABLE lookups\b", stmt):
+        # SQLite orders a lookup's ties by its hidden rowid; PostgreSQL keeps one.
+        stmt = stmt.rstrip()[:-1] + ", rowid BIGINT GENERATED ALWAYS AS IDENTITY)"
+    return stmt
+
+
+def statements(version: int, sqlite_statements: list[str]) -> list[str]:
+    """One migration's statements, in PostgreSQL's words."""
+    out: list[str] = []
+    for stmt in sqlite_statements:
+        text = stmt.strip()
+        upper = text.upper()
+        if _SKIPPED.match(text):
+            continue
+        if upper.startswith("CREATE TRIGGER"):
+            name = text.split()[2]
+            out += _TRIGGERS[name]
+        elif upper.startswith("DROP TRIGGER"):
+            name = text.split()[2]
+            table = "records" if name.startswith("records_") else "audit"
+            if _TRIGGERS.get(name):
+                out.append(f"DROP TRIGGER IF EXISTS {name} ON {table}")
+        elif upper.startswith(("CREATE TABLE", "ALTER TABLE")):
+            out.append(_table(text))
+        else:
+            out.append(text.replace("strftime('%Y-%m-%dT%H:%M:%fZ', 'now')", _NOW))
+    return out
+
+
+def pg_migrations() -> list[tuple[int, list[str]]]:
+    return [(version, statements(version, stmts))
+            for version, stmts in sorted(MIGRATIONS, key=lambda m: m[0])]
+
+
+def grant_statements(role: str) -> list[str]:
+    """What the application role may do: everything a workspace needs, but never
+    change or remove an audit entry (a redaction aside, which the trigger checks)."""
+    if not re.fullmatch(r"[a-z_][a-z0-9_]*", role):
+        raise ValueError(f"not a plain role name: {role!r}")
+    return [
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit FROM {role}",
+        f"GRANT UPDATE (payload, redacted) ON audit TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON tracer_schema FROM {role}",
+    ]
