@@ -72,6 +72,7 @@ def test_synthetic_people_resolve_alike(spark):
     assert len(set(ref.cluster_ids())) < len(ref.table)       # some records did join
 
 
+@pytest.mark.slow
 def test_a_reused_model_resolves_alike(spark):
     """--settings: the model trained in process, reused on Spark (no EM there)."""
     from tracer.spark.engine import resolve_rows_spark
@@ -95,6 +96,7 @@ def test_100k_synthetic_people_resolve_alike(spark):
     assert_same_resolution(ref, got)
 
 
+@pytest.mark.slow
 def test_a_component_too_big_for_one_task_is_reported_and_split(spark):
     """No component over max_component records reaches one task: it is split at its
     weakest links and counted; the rest of the file clusters as in process."""
