@@ -316,20 +316,30 @@ def _sorted_isin(values: np.ndarray, sorted_codes: np.ndarray) -> np.ndarray:
     return sorted_codes[at] == values
 
 
+class StepClock:
+    """Seconds per stage of a resolve (the report's ``timings``), each stage announced
+    to ``progress`` as it ends: one clock for both engines."""
+
+    def __init__(self, progress: Progress | None = None):
+        self.timings: dict[str, float] = {}
+        self._progress = progress
+        self._clock = time.perf_counter()
+
+    def __call__(self, name: str) -> None:
+        now = time.perf_counter()
+        self.timings[name] = round(now - self._clock, 3)
+        self._clock = now
+        if self._progress:
+            self._progress(name, 1, 1)
+
+
+
 def resolve_table(table: RecordTable, config: ResolveConfig, *, model: MatchModel | None = None,
                   progress: Progress | None = None,
                   frequencies: Mapping[str, Any] | None = None) -> Resolution:
     """Resolve a table built in input order; see :func:`resolve_rows`."""
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-        if progress:
-            progress(name, 1, 1)
+    step = StepClock(progress)
+    timings = step.timings
 
     order = table.canonical_order()
     table = table.take(order)

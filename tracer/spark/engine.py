@@ -13,7 +13,6 @@ files list them), never a block or a component's work.
 
 from __future__ import annotations
 
-import time
 from typing import Any, Mapping, Sequence
 
 import numpy as np
@@ -22,7 +21,7 @@ from ..errors import InputError
 from ..matching.blocking import DEFAULT_SPLIT_BLOCK
 from ..matching.model import MatchModel
 from ..matching.namesakes import cluster_with_namesakes
-from ..matching.resolve import (Progress, Resolution, ResolveConfig, comparisons_for,
+from ..matching.resolve import (Progress, Resolution, ResolveConfig, StepClock, comparisons_for,
                                 resolve_rows, rules_in_use, training_inputs)
 from ..matching.table import RecordTable
 from ..matching.training import train_on_patterns
@@ -40,16 +39,8 @@ def resolve_table_spark(table: RecordTable, config: ResolveConfig, *, spark,
                          "term frequencies")
     if config.evidence_margin is not None:
         raise InputError("the Spark engine does not apply the evidence margin yet")
-    timings: dict[str, float] = {}
-    clock = time.perf_counter()
-
-    def step(name: str) -> None:
-        nonlocal clock
-        now = time.perf_counter()
-        timings[name] = round(now - clock, 3)
-        clock = now
-        if progress:
-            progress(name, 1, 1)
+    step = StepClock(progress)
+    timings = step.timings
 
     order = table.canonical_order()
     table = table.take(order)
